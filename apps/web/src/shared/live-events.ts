@@ -1,0 +1,58 @@
+/**
+ * Socket.IO events the server pushes to browsers. Shared by the server (emit) and the
+ * dashboard (listen). Rooms: `org:<orgId>` (joined on connect from the session cookie)
+ * and `host:<hostId>` (joined on `subscribe`, after checking the host is in the caller's org).
+ */
+
+export interface HostMetricsEvent {
+  hostId: string;
+  /** ms since epoch */
+  ts: number;
+  cpuRatio: number | null;
+  memRatio: number | null;
+  cpuCores: number;
+  memUsedBytes: number;
+  memTotalBytes: number | null;
+  netRxBps: number;
+  netTxBps: number;
+  diskReadBps: number;
+  diskWriteBps: number;
+  load1: number | null;
+}
+
+export interface HostStatusEvent {
+  hostId: string;
+  status: "online" | "offline" | "maintenance";
+  lastSeenAt: string | null;
+}
+
+export interface HostInventoryEvent {
+  hostId: string;
+}
+
+export interface WorkloadMetricsEvent {
+  hostId: string;
+  ts: number;
+  items: Array<{
+    externalId: string;
+    kind: "vm" | "container";
+    cpuCores: number;
+    memUsedBytes: number;
+    netRxBps: number;
+    netTxBps: number;
+    diskReadBps: number;
+    diskWriteBps: number;
+  }>;
+}
+
+export interface ServerToClientEvents {
+  "host:metrics": (e: HostMetricsEvent) => void;
+  "host:status": (e: HostStatusEvent) => void;
+  "host:inventory": (e: HostInventoryEvent) => void;
+  "workload:metrics": (e: WorkloadMetricsEvent) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (room: { kind: "host"; id: string }, ack?: (r: { ok: boolean; error?: string }) => void) => void;
+  unsubscribe: (room: { kind: "host"; id: string }) => void;
+}
