@@ -1,0 +1,53 @@
+// Bundles the agent into one self-contained ES module, run by the host's Node (>= 20):
+//   node build.mjs            -> dist/flotilla-agent.mjs
+import { chmod } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = dirname(fileURLToPath(import.meta.url));
+const outfile = join(root, "dist", "flotilla-agent.mjs");
+
+/**
+ * zod re-exports all of its ~50 message locales (~300 KB) as `z.locales`; the agent uses only the
+ * English default, which zod imports directly. Replace the locale index with English alone.
+ */
+const englishOnlyZodLocales = {
+  name: "english-only-zod-locales",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+const result = await build({
+  entryPoints: [join(root, "src", "main.ts")],
+  outfile,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  // Whitespace and syntax only: identifiers stay readable in stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
+  metafile: true,
+  // ws tries these optional native add-ons and falls back to JS when they are missing.
+  external: ["bufferutil", "utf-8-validate"],
+  banner: {
+    // Bundled CommonJS (pino, ws) calls require() for Node built-ins; give it one.
+    js: [
+      "#!/usr/bin/env node",
+      'import { createRequire as __flotillaCreateRequire } from "node:module";',
+      "const require = __flotillaCreateRequire(import.meta.url);",
+    ].join("\n"),
+  },
+  plugins: [englishOnlyZodLocales],
+  logLevel: "warning",
+});
+
+await chmod(outfile, 0o755);
+const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].bytes;
+console.log(`built ${outfile} (${(bytes / 1024).toFixed(0)} KiB)`);

@@ -1,0 +1,125 @@
+"use client";
+
+/**
+ * The host's four charts over a chosen range. History comes from fleet.hostMetrics; the
+ * app-wide live sync appends each new sample to the cached series, so the charts move
+ * without refetching.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { Loader2 } from "lucide-react";
+import { useMemo } from "react";
+import { type ChartSeries, TimeSeriesChart } from "@/components/charts/time-series-chart";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Segmented } from "@/components/ui/segmented";
+import type { HostMetrics, MetricsRange } from "@/lib/api-types";
+import { SERIES_COLORS } from "@/lib/chart-theme";
+import { insertGaps, RANGE_BUCKET_SECONDS, RANGE_SECONDS } from "@/lib/fleet-live";
+import { errorMessage, useTRPC } from "@/lib/trpc";
+
+export const RANGES: ReadonlyArray<{ value: MetricsRange; label: string; ariaLabel: string }> = [
+  { value: "1h", label: "1h", ariaLabel: "1h" },
+  { value: "24h", label: "24h", ariaLabel: "24h" },
+  { value: "7d", label: "7d", ariaLabel: "7d" },
+];
+
+const EMPTY: HostMetrics = {
+  ts: [],
+  cpuCores: [],
+  cpuRatio: [],
+  memUsedBytes: [],
+  memTotalBytes: [],
+  netRxBps: [],
+  netTxBps: [],
+  diskReadBps: [],
+  diskWriteBps: [],
+  load1: [],
+};
+
+export interface HostChartsProps {
+  hostId: string;
+  intervalMs: number | null;
+  range: MetricsRange;
+  onRangeChange: (range: MetricsRange) => void;
+}
+
+export function HostCharts({ hostId, intervalMs, range, onRangeChange }: HostChartsProps) {
+  const trpc = useTRPC();
+  const metrics = useQuery(trpc.fleet.hostMetrics.queryOptions({ id: hostId, range }, { staleTime: 10_000 }));
+
+  const series = useMemo(() => {
+    const raw = metrics.data ?? EMPTY;
+    const step = Math.max(RANGE_BUCKET_SECONDS[range], (intervalMs ?? 0) / 1000);
+    return insertGaps(raw, step * 3);
+  }, [metrics.data, range, intervalMs]);
+
+  const charts = useMemo(() => {
+    const cpu: ChartSeries[] = [{ label: "CPU", color: SERIES_COLORS.cpu, values: series.cpuRatio }];
+    const memory: ChartSeries[] = [
+      { label: "Used", color: SERIES_COLORS.memory, values: series.memUsedBytes },
+      { label: "Total", color: SERIES_COLORS.memoryTotal, values: series.memTotalBytes, reference: true },
+    ];
+    const network: ChartSeries[] = [
+      { label: "Receive", color: SERIES_COLORS.rx, values: series.netRxBps },
+      { label: "Transmit", color: SERIES_COLORS.tx, values: series.netTxBps },
+    ];
+    const disk: ChartSeries[] = [
+      { label: "Read", color: SERIES_COLORS.read, values: series.diskReadBps },
+      { label: "Write", color: SERIES_COLORS.write, values: series.diskWriteBps },
+    ];
+    return { cpu, memory, network, disk };
+  }, [series]);
+
+  const windowSeconds = RANGE_SECONDS[range];
+
+  return (
+    <Card>
+      <CardHeader className="border-border border-b pb-3">
+        <div className="flex items-center gap-2">
+          <CardTitle>Usage</CardTitle>
+          {metrics.isFetching ? (
+            <Loader2 aria-label="Loading chart data" className="size-3.5 animate-spin text-fg-subtle" />
+          ) : null}
+        </div>
+        <Segmented<MetricsRange> label="Time range" value={range} onChange={onRangeChange} options={RANGES} />
+      </CardHeader>
+      <CardContent className="pt-4">
+        {metrics.isError ? (
+          <p role="alert" className="py-10 text-center text-danger text-sm">
+            Could not load metrics: {errorMessage(metrics.error)}
+          </p>
+        ) : (
+          <div className="grid grid-cols-1 gap-x-8 gap-y-6 xl:grid-cols-2">
+            <TimeSeriesChart
+              title="CPU"
+              unit="ratio"
+              ts={series.ts}
+              series={charts.cpu}
+              windowSeconds={windowSeconds}
+            />
+            <TimeSeriesChart
+              title="Memory"
+              unit="bytes"
+              ts={series.ts}
+              series={charts.memory}
+              windowSeconds={windowSeconds}
+            />
+            <TimeSeriesChart
+              title="Network"
+              unit="bytesPerSecond"
+              ts={series.ts}
+              series={charts.network}
+              windowSeconds={windowSeconds}
+            />
+            <TimeSeriesChart
+              title="Disk"
+              unit="bytesPerSecond"
+              ts={series.ts}
+              series={charts.disk}
+              windowSeconds={windowSeconds}
+            />
+          </div>
+        )}
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,301 @@
+"use client";
+
+/**
+ * A host's VMs and containers with their state and live usage. Joining the host's live room
+ * brings `workload:metrics` for it; those figures replace the ones the list was loaded with.
+ */
+import { useQuery } from "@tanstack/react-query";
+import {
+  createColumnHelper,
+  createSortedRowModel,
+  FlexRender,
+  rowSortingFeature,
+  type SortingState,
+  sortFn_alphanumeric,
+  sortFn_basic,
+  tableFeatures,
+  useTable,
+} from "@tanstack/react-table";
+import { ArrowDown, ArrowUp, Box, Monitor } from "lucide-react";
+import { useMemo, useState } from "react";
+import { Badge, type BadgeTone } from "@/components/ui/badge";
+import { Meter } from "@/components/ui/meter";
+import { Segmented } from "@/components/ui/segmented";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import type { Workload } from "@/lib/api-types";
+import { cn } from "@/lib/cn";
+import { formatBytes, formatCores, formatCount } from "@/lib/format";
+import { useHostSubscription, useLiveEvent } from "@/lib/live-socket";
+import { errorMessage, useTRPC } from "@/lib/trpc";
+import type { WorkloadMetricsEvent } from "@/shared/live-events";
+
+type LiveItem = WorkloadMetricsEvent["items"][number];
+type KindFilter = "all" | "vm" | "container";
+
+/** A workload row with its freshest usage (live when available). */
+interface WorkloadView extends Workload {
+  usage: { cpuCores: number; memUsedBytes: number } | null;
+  hostCores: number;
+}
+
+const STATE_TONES: Record<string, BadgeTone> = {
+  running: "ok",
+  paused: "warn",
+  restarting: "warn",
+  created: "info",
+  stopped: "neutral",
+  exited: "neutral",
+  dead: "danger",
+  unknown: "danger",
+};
+
+export function WorkloadStateBadge({ state }: { state: string }) {
+  return (
+    <Badge tone={STATE_TONES[state] ?? "neutral"} dot className="capitalize">
+      {state}
+    </Badge>
+  );
+}
+
+const features = tableFeatures({
+  rowSortingFeature,
+  sortedRowModel: createSortedRowModel(),
+  sortFns: { alphanumeric: sortFn_alphanumeric, basic: sortFn_basic },
+});
+const helper = createColumnHelper<typeof features, WorkloadView>();
+
+const columns = helper.columns([
+  helper.accessor("name", {
+    header: "Name",
+    sortFn: "alphanumeric",
+    cell: ({ row }) => (
+      <span className="font-medium text-fg" data-testid={`workload-name-${row.original.externalId}`}>
+        {row.original.name}
+      </span>
+    ),
+  }),
+  helper.accessor("kind", {
+    header: "Kind",
+    sortFn: "alphanumeric",
+    cell: ({ getValue }) =>
+      getValue() === "vm" ? (
+        <span className="inline-flex items-center gap-1.5 text-fg-muted">
+          <Monitor aria-hidden className="size-3.5" /> VM
+        </span>
+      ) : (
+        <span className="inline-flex items-center gap-1.5 text-fg-muted">
+          <Box aria-hidden className="size-3.5" /> Container
+        </span>
+      ),
+  }),
+  helper.accessor("state", {
+    header: "State",
+    sortFn: "alphanumeric",
+    cell: ({ getValue }) => <WorkloadStateBadge state={getValue()} />,
+  }),
+  helper.accessor((w) => w.image ?? "", {
+    id: "image",
+    header: "Image",
+    sortFn: "alphanumeric",
+    cell: ({ getValue }) => (
+      <span className="block max-w-72 truncate font-mono text-fg-muted text-xs" title={getValue()}>
+        {getValue() || "—"}
+      </span>
+    ),
+  }),
+  helper.accessor((w) => w.vcpus ?? undefined, {
+    id: "vcpus",
+    header: "vCPUs",
+    sortFn: "basic",
+    sortUndefined: "last",
+    cell: ({ getValue }) => <span className="tabular-nums">{formatCount(getValue())}</span>,
+  }),
+  helper.accessor((w) => w.memoryBytes ?? undefined, {
+    id: "memory",
+    header: "Memory",
+    sortFn: "basic",
+    sortUndefined: "last",
+    cell: ({ getValue }) => <span className="tabular-nums">{getValue() ? formatBytes(getValue()) : "no limit"}</span>,
+  }),
+  helper.accessor((w) => w.usage?.cpuCores, {
+    id: "cpuNow",
+    header: "CPU now",
+    sortFn: "basic",
+    sortUndefined: "last",
+    sortDescFirst: true,
+    cell: ({ row, getValue }) => {
+      const cores = getValue();
+      const limit = row.original.vcpus ?? row.original.hostCores;
+      return (
+        <div className="w-28">
+          <span className="block text-xs tabular-nums" data-testid={`workload-cpu-${row.original.externalId}`}>
+            {cores === undefined ? "—" : `${formatCores(cores)} cores`}
+          </span>
+          <Meter ratio={cores === undefined || !limit ? null : cores / limit} className="mt-1 h-1" />
+        </div>
+      );
+    },
+  }),
+  helper.accessor((w) => w.usage?.memUsedBytes, {
+    id: "memNow",
+    header: "Memory now",
+    sortFn: "basic",
+    sortUndefined: "last",
+    sortDescFirst: true,
+    cell: ({ row, getValue }) => {
+      const used = getValue();
+      const limit = row.original.memoryBytes;
+      return (
+        <div className="w-28">
+          <span className="block text-xs tabular-nums" data-testid={`workload-mem-${row.original.externalId}`}>
+            {formatBytes(used)}
+          </span>
+          {limit ? <Meter ratio={used === undefined ? null : used / limit} className="mt-1 h-1" /> : null}
+        </div>
+      );
+    },
+  }),
+]);
+
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
+
+const liveKey = (kind: string, externalId: string) => `${kind}:${externalId}`;
+
+export function WorkloadsPanel({ hostId, hostCores }: { hostId: string; hostCores: number }) {
+  const trpc = useTRPC();
+  const workloads = useQuery(trpc.fleet.workloads.queryOptions({ hostId }));
+  const [live, setLive] = useState<ReadonlyMap<string, LiveItem>>(new Map());
+  const [kind, setKind] = useState<KindFilter>("all");
+  const [sorting, setSorting] = useState<SortingState>([]);
+
+  useHostSubscription(hostId);
+  useLiveEvent("workload:metrics", (e) => {
+    if (e.hostId !== hostId) return;
+    setLive(new Map(e.items.map((item) => [liveKey(item.kind, item.externalId), item])));
+  });
+
+  const rows = useMemo<WorkloadView[]>(
+    () =>
+      (workloads.data ?? [])
+        .filter((w) => kind === "all" || w.kind === kind)
+        .map((w) => {
+          const item = live.get(liveKey(w.kind, w.externalId));
+          const running = w.state === "running";
+          return {
+            ...w,
+            hostCores,
+            usage:
+              item && running ? { cpuCores: item.cpuCores, memUsedBytes: item.memUsedBytes } : running ? w.now : null,
+          };
+        }),
+    [workloads.data, live, kind, hostCores],
+  );
+
+  const table = useTable({
+    features,
+    columns,
+    data: rows,
+    getRowId: (w) => w.id,
+    state: { sorting },
+    onSortingChange: (u) => setSorting(typeof u === "function" ? u(sorting) : u),
+  });
+
+  const counts = useMemo(() => {
+    const list = workloads.data ?? [];
+    return {
+      all: list.length,
+      vm: list.filter((w) => w.kind === "vm").length,
+      container: list.filter((w) => w.kind === "container").length,
+    };
+  }, [workloads.data]);
+
+  if (workloads.isError) {
+    return (
+      <p role="alert" className="py-8 text-center text-danger text-sm">
+        Could not load workloads: {errorMessage(workloads.error)}
+      </p>
+    );
+  }
+
+  return (
+    <div className="space-y-3">
+      <div className="flex items-center justify-between gap-3">
+        <p className="text-fg-subtle text-xs">
+          {workloads.data
+            ? `${plural(counts.vm, "VM")} and ${plural(counts.container, "container")} · usage updates live`
+            : "Loading workloads…"}
+        </p>
+        <Segmented<KindFilter>
+          label="Filter workloads by kind"
+          value={kind}
+          onChange={setKind}
+          options={[
+            { value: "all", label: `All ${counts.all}`, ariaLabel: "All" },
+            { value: "vm", label: `VMs ${counts.vm}`, ariaLabel: "VMs" },
+            { value: "container", label: `Containers ${counts.container}`, ariaLabel: "Containers" },
+          ]}
+        />
+      </div>
+      <div className="overflow-hidden rounded-card border border-border">
+        <Table aria-label="Workloads">
+          <TableHeader>
+            {table.getHeaderGroups().map((group) => (
+              <TableRow key={group.id} className="hover:bg-transparent">
+                {group.headers.map((header) => {
+                  const sorted = header.column.getIsSorted();
+                  return (
+                    <TableHead
+                      key={header.id}
+                      aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
+                    >
+                      <button
+                        type="button"
+                        onClick={header.column.getToggleSortingHandler()}
+                        className={cn(
+                          "inline-flex items-center gap-1 uppercase tracking-wider hover:text-fg",
+                          sorted && "text-fg",
+                        )}
+                      >
+                        <FlexRender header={header} />
+                        {sorted === "asc" ? <ArrowUp aria-hidden className="size-3" /> : null}
+                        {sorted === "desc" ? <ArrowDown aria-hidden className="size-3" /> : null}
+                      </button>
+                    </TableHead>
+                  );
+                })}
+              </TableRow>
+            ))}
+          </TableHeader>
+          <TableBody>
+            {!workloads.data ? (
+              ["a", "b", "c"].map((k) => (
+                <TableRow key={k}>
+                  <TableCell colSpan={columns.length}>
+                    <Skeleton className="h-5" />
+                  </TableCell>
+                </TableRow>
+              ))
+            ) : rows.length === 0 ? (
+              <TableRow className="hover:bg-transparent">
+                <TableCell colSpan={columns.length} className="py-10 text-center text-fg-subtle">
+                  {counts.all === 0 ? "No VMs or containers on this host." : "No workloads of this kind."}
+                </TableCell>
+              </TableRow>
+            ) : (
+              table.getRowModel().rows.map((row) => (
+                <TableRow key={row.id} data-workload-id={row.original.externalId}>
+                  {row.getAllCells().map((cell) => (
+                    <TableCell key={cell.id}>
+                      <FlexRender cell={cell} />
+                    </TableCell>
+                  ))}
+                </TableRow>
+              ))
+            )}
+          </TableBody>
+        </Table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,18 @@
+/**
+ * Shapes of what the tRPC API returns, inferred from the server's router (type-only import:
+ * nothing from src/server is bundled into the browser).
+ */
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/trpc/router";
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+export type Me = NonNullable<RouterOutputs["auth"]["me"]>;
+export type FleetSummary = RouterOutputs["fleet"]["summary"];
+export type HostRow = RouterOutputs["fleet"]["hosts"][number];
+export type HostStatus = HostRow["status"];
+export type HostDetail = RouterOutputs["fleet"]["host"];
+export type HostMetrics = RouterOutputs["fleet"]["hostMetrics"];
+export type MetricsRange = RouterInputs["fleet"]["hostMetrics"]["range"];
+export type Workload = RouterOutputs["fleet"]["workloads"][number];

@@ -1,0 +1,266 @@
+/**
+ * The one Node HTTP server: tRPC (/api/trpc), agent enrolment (POST /api/agent/enroll),
+ * health (/healthz), Socket.IO (/socket.io/), the agent gateway (WebSocket /agent) and,
+ * for everything else, the Next.js dashboard. API routes are answered here, before Next,
+ * so tRPC and Prisma code is never bundled by Next.
+ */
+import { EventEmitter } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { createPrisma } from "@flotilla/db";
+import { AGENT_ENROLL_PATH, AGENT_GATEWAY_PATH, CloseCode } from "@flotilla/protocol";
+import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
+import pg from "pg";
+import { createSignInLimits } from "./auth/sign-in.js";
+import type { Config } from "./env.js";
+import { handleEnrollRequest } from "./gateway/enroll-endpoint.js";
+import { type AgentGateway, createAgentGateway } from "./gateway/gateway.js";
+import { createLivenessSweeper, type LivenessSweeper } from "./gateway/liveness-sweeper.js";
+import { sendJson } from "./http/json.js";
+import { createLiveServer, LIVE_PATH, type LiveServer } from "./live/live-server.js";
+import { createLogger, type Logger } from "./logger.js";
+import type { Services } from "./services.js";
+import { createContextFactory } from "./trpc/context.js";
+import { appRouter } from "./trpc/router.js";
+
+const TRPC_PREFIX = "/api/trpc";
+const TRPC_MAX_BODY_BYTES = 1024 * 1024;
+const WEB_DIR = fileURLToPath(new URL("../..", import.meta.url));
+/** How long stop() lets agents' queued writes and open HTTP requests finish. */
+const DRAIN_TIMEOUT_MS = 10_000;
+const UNANSWERED_UPGRADE_MS = 5_000;
+
+export interface AppServer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The bound port (the real one after start() when config.port was 0). */
+  readonly port: number;
+  /** A URL this process can reach itself at, e.g. http://127.0.0.1:3000. */
+  readonly url: string;
+}
+
+export interface AppServerOptions {
+  /** Defaults to a pino logger at config.logLevel. */
+  logger?: Logger;
+  /** The Next.js project directory; defaults to apps/web. */
+  webDir?: string;
+}
+
+type NextUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>;
+type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+interface Running {
+  services: Services;
+  live: LiveServer;
+  gateway: AgentGateway;
+  sweeper: LivenessSweeper;
+  next: { handle: NextHandler; upgrade: NextUpgrade; close(): Promise<void> } | null;
+  trpcContext: ReturnType<typeof createContextFactory>;
+}
+
+function pathnameOf(req: IncomingMessage): string {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** Next.js in-process. Loaded lazily so an API-only server never imports it. */
+async function startNext(config: Config, server: Server, dir: string) {
+  const { default: next } = await import("next");
+  const app = next({
+    dev: config.ui === "dev",
+    dir,
+    hostname: config.host,
+    port: (server.address() as AddressInfo | null)?.port ?? config.port,
+    // Next attaches its own 'upgrade' listener to the server it is given (or finds on the first
+    // request), which would also see /agent and /socket.io upgrades. We route upgrades ourselves
+    // and hand Next only the paths that are not ours, so it gets a stand-in that never fires.
+    httpServer: new EventEmitter() as Server,
+  });
+  await app.prepare();
+  // Next 16's public getUpgradeHandler() reaches a no-op (NextNodeServer.handleUpgrade); the
+  // handler that serves HMR (/_next/hmr) and proxied rewrites is the router's, which Next's own
+  // listener uses. Prefer it, and fall back to the public one if a later Next drops the getter.
+  const internal = (app as unknown as { upgradeHandler?: NextUpgrade }).upgradeHandler;
+  const upgrade: NextUpgrade = typeof internal === "function" ? internal : app.getUpgradeHandler();
+  return { handle: app.getRequestHandler(), upgrade, close: () => app.close() };
+}
+
+export function createAppServer(config: Config, options: AppServerOptions = {}): AppServer {
+  const log = options.logger ?? createLogger(config);
+  const server = createServer();
+  let running: Running | null = null;
+  let stopping: Promise<void> | null = null;
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse) {
+    const r = running;
+    const pathname = pathnameOf(req);
+    if (!r) return sendJson(res, 503, { error: { code: "unavailable", message: "starting up" } });
+    if (pathname === "/healthz") return sendJson(res, 200, { ok: true, agents: r.gateway.connectionCount() });
+    if (pathname === TRPC_PREFIX || pathname.startsWith(`${TRPC_PREFIX}/`)) {
+      void nodeHTTPRequestHandler({
+        router: appRouter,
+        createContext: r.trpcContext,
+        req,
+        res,
+        path: pathname.slice(TRPC_PREFIX.length + 1),
+        maxBodySize: TRPC_MAX_BODY_BYTES,
+        onError({ error, ctx, path }) {
+          if (error.code === "INTERNAL_SERVER_ERROR")
+            (ctx?.log ?? log).error({ err: error.cause ?? error, path }, "tRPC error");
+        },
+      });
+      return;
+    }
+    if (pathname === AGENT_ENROLL_PATH) {
+      void handleEnrollRequest(req, res, {
+        prisma: r.services.prisma,
+        log,
+        onReplaced: (agentId) =>
+          r.gateway.disconnectAgent(agentId, CloseCode.unauthorized, "credential replaced by a new enrolment"),
+      });
+      return;
+    }
+    if (pathname.startsWith(LIVE_PATH)) return r.live.handleRequest(req, res);
+    if (r.next) {
+      r.next.handle(req, res).catch((err: unknown) => {
+        log.error({ err, path: pathname }, "Next.js request failed");
+        if (!res.headersSent) sendJson(res, 500, { error: { code: "internal", message: "Something went wrong" } });
+      });
+      return;
+    }
+    sendJson(res, 404, { error: { code: "not_found", message: "Not found" } });
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    socket.on("error", () => {});
+    const r = running;
+    const pathname = pathnameOf(req);
+    if (!r || stopping) return socket.destroy();
+    if (pathname === AGENT_GATEWAY_PATH) return r.gateway.handleUpgrade(req, socket, head);
+    if (pathname.startsWith(LIVE_PATH)) return r.live.handleUpgrade(req, socket, head);
+    if (r.next) {
+      r.next.upgrade(req, socket, head).catch(() => socket.destroy());
+      // Next leaves upgrades it has no use for open (in case another listener wants them);
+      // we are the only listener, so one that got no answer is closed.
+      setTimeout(() => {
+        if (!socket.destroyed && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0) socket.destroy();
+      }, UNANSWERED_UPGRADE_MS).unref();
+      return;
+    }
+    socket.destroy();
+  }
+
+  server.on("request", (req, res) => {
+    try {
+      handleRequest(req, res);
+    } catch (err) {
+      log.error({ err }, "request handler threw");
+      if (!res.headersSent) sendJson(res, 500, { error: { code: "internal", message: "Something went wrong" } });
+    }
+  });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      handleUpgrade(req, socket, head);
+    } catch (err) {
+      log.error({ err }, "upgrade handler threw");
+      socket.destroy();
+    }
+  });
+  server.on("clientError", (_err, socket) => socket.destroy());
+
+  async function listen() {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  }
+
+  async function start() {
+    const prisma = createPrisma(config.databaseUrl);
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+    pool.on("error", (err) => log.error({ err }, "idle PostgreSQL connection failed"));
+    let sweeper: LivenessSweeper | null = null;
+    try {
+      await pool.query("SELECT 1").catch((err: Error) => {
+        throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`);
+      });
+      const live = createLiveServer({ prisma, log, config });
+      const services: Services = {
+        config,
+        log,
+        prisma,
+        pool,
+        live: live.publisher,
+        signInLimits: createSignInLimits(),
+      };
+      const gateway = createAgentGateway(services);
+      sweeper = createLivenessSweeper(services, { offlineAfterIntervals: config.offlineAfterIntervals });
+      await sweeper.start();
+      await listen();
+      // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
+      const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);
+      gateway.start();
+      running = { services, live, gateway, sweeper, next, trpcContext: createContextFactory(services) };
+      log.info({ port: appServer.port, ui: config.ui }, "server started");
+    } catch (err) {
+      // Undo what was started, so a failed start leaves no timers, sockets or connections behind.
+      await sweeper?.stop().catch(() => {});
+      if (server.listening) await new Promise((done) => server.close(done));
+      await pool.end().catch(() => {});
+      await prisma.$disconnect().catch(() => {});
+      throw err;
+    }
+  }
+
+  /**
+   * Shutdown order matters: stop taking new connections; close agents with 1001 so they
+   * reconnect elsewhere; close browsers' live connections; let agents' queued writes finish
+   * (flush); stop Next and background jobs; end HTTP; close the database last, since
+   * everything before may still be writing to it.
+   */
+  async function stop() {
+    const r = running;
+    if (!r) {
+      if (server.listening) await new Promise((done) => server.close(done));
+      return;
+    }
+    const httpClosed = new Promise<void>((done) => server.close(() => done()));
+    r.gateway.closeAll();
+    await r.live.close();
+    await r.gateway.flush(DRAIN_TIMEOUT_MS);
+    await r.sweeper.stop();
+    await r.next?.close().catch((err: unknown) => log.warn({ err }, "closing Next.js failed"));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+    await httpClosed;
+    clearTimeout(timer);
+    running = null;
+    await r.services.pool.end();
+    await r.services.prisma.$disconnect();
+    log.info("server stopped");
+  }
+
+  const appServer: AppServer = {
+    start,
+    stop() {
+      stopping ??= stop();
+      return stopping;
+    },
+    get port() {
+      const address = server.address();
+      return address && typeof address === "object" ? address.port : config.port;
+    },
+    get url() {
+      const wildcard = config.host === "0.0.0.0" || config.host === "::";
+      const host = wildcard ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
+      return `http://${host}:${appServer.port}`;
+    },
+  };
+  return appServer;
+}

@@ -1,0 +1,95 @@
+/**
+ * The server's configuration, parsed once at start-up. This is the only module that reads
+ * process.env; everything else receives a `Config`.
+ */
+import { z } from "zod";
+
+const UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "90" (seconds), "30m", "12h", "7d" -> milliseconds. */
+export function parseDuration(value: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) return null;
+  const unit = (match[2] ?? "s") as keyof typeof UNITS_MS;
+  const ms = Number(match[1]) * UNITS_MS[unit];
+  return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : null;
+}
+
+const durationSchema = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration like 3600, 30m, 12h or 7d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: "is required (postgres://user:password@host:port/db)" })
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The address browsers and agents use, e.g. https://flotilla.example.com (for install commands, cookies, CSRF). */
+  FLOTILLA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SESSION_TTL: durationSchema.default(7 * UNITS_MS.d),
+  OFFLINE_AFTER_INTERVALS: z.coerce.number().int().min(1).max(100).default(3),
+  /** Which dashboard to serve: the built Next app (prod), Next in dev mode, or none (API only). */
+  FLOTILLA_UI: z.enum(["prod", "dev", "off"]).optional(),
+});
+
+export interface Config {
+  databaseUrl: string;
+  port: number;
+  host: string;
+  nodeEnv: "development" | "production" | "test";
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Origin (no trailing slash) browsers and agents reach us at, when configured. */
+  publicUrl: string | null;
+  sessionTtlMs: number;
+  offlineAfterIntervals: number;
+  ui: "prod" | "dev" | "off";
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses an environment and argv. Throws ConfigError naming each bad variable. */
+export function parseConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
+  // Empty strings count as unset, as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const ui = argv.includes("--dev") ? "dev" : argv.includes("--no-ui") ? "off" : (e.FLOTILLA_UI ?? "prod");
+  return {
+    databaseUrl: e.DATABASE_URL,
+    port: e.PORT,
+    host: e.HOST,
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    publicUrl: e.FLOTILLA_PUBLIC_URL ? new URL(e.FLOTILLA_PUBLIC_URL).origin : null,
+    sessionTtlMs: e.SESSION_TTL,
+    offlineAfterIntervals: e.OFFLINE_AFTER_INTERVALS,
+    ui,
+  };
+}
+
+/** Reads process.env and argv once; a bad value stops the process with the variable's name. */
+export function loadConfig(): Config {
+  try {
+    return parseConfig(process.env, process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const problem of err.problems) console.error(`config: ${problem}`);
+    process.exit(2);
+  }
+}

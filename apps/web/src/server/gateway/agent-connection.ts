@@ -1,0 +1,286 @@
+/**
+ * One agent's WebSocket, from `hello` to close. Frames are validated one by one; the work
+ * they cause (database writes, then acks and browser updates) runs through a per-connection
+ * queue, so an agent's batches are stored and acknowledged strictly in order.
+ * Nothing an agent sends may throw out of here: every handler is wrapped.
+ */
+import { storeMetricBatch } from "@flotilla/db";
+import {
+  type AgentFrame,
+  CloseCode,
+  decodeAgentFrame,
+  type ErrorCode,
+  type EventFrame,
+  type HelloFrame,
+  type InventoryFrame,
+  type MetricsFrame,
+  PROTOCOL_VERSION,
+  type ServerFrameInput,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from "@flotilla/protocol";
+import type { RawData, WebSocket } from "ws";
+import { markHostSeen } from "../fleet/host-liveness.js";
+import { applyInventory } from "../fleet/inventory.js";
+import type { Logger } from "../logger.js";
+import type { Services } from "../services.js";
+import type { AgentIdentity } from "./agent-auth.js";
+import { publishBatch, recordHostEvent, registerHello } from "./agent-session.js";
+import { toMetricBatch } from "./metrics-ingest.js";
+
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+export const MAX_INVALID_IN_A_ROW = 20;
+/** Frames waiting for the database before we stop reading from the socket. */
+const MAX_QUEUED_FRAMES = 32;
+/** Close code for "the server could not store your data; reconnect and resend". */
+const CLOSE_INTERNAL_ERROR = 1011;
+
+export interface ConnectionDeps extends Pick<Services, "prisma" | "pool" | "live"> {
+  log: Logger;
+  /** Makes this the agent's only connection, closing (4004) and draining an older one first. */
+  claim(connection: AgentConnection): Promise<void>;
+  release(connection: AgentConnection): void;
+}
+
+type Phase = "handshake" | "greeting" | "ready" | "closed";
+
+export class AgentConnection {
+  readonly agentId: string;
+  readonly log: Logger;
+  /** Set by ws-level pongs; the gateway's heartbeat terminates links that stay silent. */
+  alive = true;
+  private phase: Phase = "handshake";
+  private invalidInARow = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  /** After a failed metrics write nothing more is stored on this link, so seqs stay in order. */
+  private halted = false;
+  private hello: HelloFrame | null = null;
+  private memoryCapacity = 0;
+  private lastSeenWrite = 0;
+  private readonly handshakeTimer: NodeJS.Timeout;
+  private closeTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly identity: AgentIdentity,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.agentId = identity.agentId;
+    this.log = deps.log.child({ agentId: identity.agentId, hostId: identity.hostId });
+    this.handshakeTimer = setTimeout(() => {
+      if (this.phase === "handshake") this.close(CloseCode.handshake, "no hello within 10 s");
+    }, HANDSHAKE_TIMEOUT_MS);
+    ws.on("message", (data, isBinary) => this.safely("message", () => this.onMessage(data, isBinary)));
+    ws.on("pong", () => {
+      this.alive = true;
+    });
+    ws.on("error", (err) => this.log.warn({ err: err.message }, "agent socket error"));
+    ws.on("close", (code, reason) => this.safely("close", () => this.onClose(code, reason.toString())));
+    this.log.info("agent connected");
+  }
+
+  get isOpen(): boolean {
+    return this.phase !== "closed";
+  }
+
+  /** Resolves when every frame received so far has been handled. */
+  drained(): Promise<void> {
+    return this.queue;
+  }
+
+  send(frame: ServerFrameInput): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.phase !== "closed") this.log.info({ code, reason }, "closing agent connection");
+    this.phase = "closed";
+    clearTimeout(this.handshakeTimer);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.ws.close(code, reason.slice(0, 120));
+      // A peer that never answers the close handshake is cut off.
+      this.closeTimer ??= setTimeout(() => this.ws.terminate(), 5_000);
+    }
+  }
+
+  /** Closes the TCP connection at once (dead link, or shutdown taking too long). */
+  terminate(): void {
+    this.phase = "closed";
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    this.alive = false;
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+  }
+
+  private sendError(code: ErrorCode, message: string, ref?: string) {
+    this.send({ type: "error", code, message: message.slice(0, 4096), ...(ref ? { ref: ref.slice(0, 200) } : {}) });
+  }
+
+  private onMessage(data: RawData, isBinary: boolean) {
+    if (this.phase === "closed") return;
+    if (isBinary) return this.onInvalid("frames must be JSON text messages, not binary");
+    const raw = Array.isArray(data)
+      ? Buffer.concat(data).toString("utf8")
+      : Buffer.from(data as Buffer).toString("utf8");
+    const decoded = decodeAgentFrame(raw);
+    if (!decoded.ok) return this.onInvalid(decoded.error.message, decoded.error.ref);
+    this.invalidInARow = 0;
+    this.dispatch(decoded.frame);
+  }
+
+  private onInvalid(message: string, ref?: string) {
+    this.invalidInARow += 1;
+    this.log.warn({ ref, reason: message.slice(0, 500), inARow: this.invalidInARow }, "invalid frame from agent");
+    this.sendError("invalid_frame", message, ref);
+    if (this.invalidInARow >= MAX_INVALID_IN_A_ROW) {
+      this.close(CloseCode.tooManyErrors, `${MAX_INVALID_IN_A_ROW} invalid frames in a row`);
+    }
+  }
+
+  private dispatch(frame: AgentFrame) {
+    if (this.phase === "handshake") {
+      if (frame.type !== "hello") {
+        this.sendError("unexpected_frame", "send hello first", frame.type);
+        return this.close(CloseCode.handshake, "a frame before hello");
+      }
+      this.phase = "greeting";
+      return this.enqueue("hello", () => this.onHello(frame));
+    }
+    switch (frame.type) {
+      case "hello":
+        return this.sendError("unexpected_frame", "hello was already received", "hello");
+      case "ping":
+        return this.send({ type: "pong", nonce: frame.nonce });
+      case "pong":
+        return;
+      case "error":
+        return this.log.warn({ code: frame.code, ref: frame.ref, reason: frame.message }, "agent reported an error");
+      case "metrics":
+        return this.enqueue("metrics", () => this.onMetrics(frame));
+      case "inventory":
+        return this.enqueue("inventory", () => this.onInventory(frame));
+      case "event":
+        return this.enqueue("event", () => this.onEvent(frame));
+      case "command_progress":
+      case "command_result":
+        // No commands are sent yet (the Command outbox comes later): nothing to match them to.
+        return this.sendError("unexpected_frame", "no command with this id is running", frame.commandId);
+    }
+  }
+
+  private enqueue(label: string, work: () => Promise<void>) {
+    this.queued += 1;
+    if (this.queued > MAX_QUEUED_FRAMES && !this.ws.isPaused) this.ws.pause();
+    this.queue = this.queue.then(async () => {
+      try {
+        await work();
+      } catch (err) {
+        this.onHandlerError(label, err);
+      } finally {
+        this.queued -= 1;
+        if (this.queued <= MAX_QUEUED_FRAMES / 2 && this.ws.isPaused) this.ws.resume();
+      }
+    });
+  }
+
+  private safely(label: string, fn: () => void | Promise<void>) {
+    try {
+      const result = fn();
+      if (result instanceof Promise) result.catch((err: unknown) => this.onHandlerError(label, err));
+    } catch (err) {
+      this.onHandlerError(label, err);
+    }
+  }
+
+  private onHandlerError(label: string, err: unknown) {
+    this.log.error({ err, frame: label }, "failed to handle agent frame");
+    this.sendError("internal", `the server could not process this ${label} frame`, label);
+  }
+
+  private async onHello(hello: HelloFrame) {
+    if (hello.agentId !== this.agentId) {
+      this.sendError("unauthorized", "hello.agentId does not match the credential", "hello");
+      return this.close(CloseCode.unauthorized, "agent id mismatch");
+    }
+    if (!SUPPORTED_PROTOCOL_VERSIONS.includes(hello.protocol)) {
+      this.sendError(
+        "protocol_version",
+        `protocol ${hello.protocol} is not supported; this server speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
+        "hello",
+      );
+      return this.close(CloseCode.protocolVersion, "unsupported protocol version");
+    }
+    clearTimeout(this.handshakeTimer);
+    await this.deps.claim(this);
+    if (!this.isOpen) return;
+    this.hello = hello;
+    const { lastSeq, memoryCapacity } = await registerHello(this.deps, this.identity, hello);
+    this.memoryCapacity = memoryCapacity;
+    this.lastSeenWrite = Date.now();
+    if (!this.isOpen) return;
+    this.phase = "ready";
+    const { hostId } = this.identity;
+    this.send({ type: "welcome", protocol: PROTOCOL_VERSION, hostId, serverTime: Date.now(), lastSeq });
+    this.log.info(
+      { agentVersion: hello.agentVersion, bootId: hello.bootId, intervalMs: hello.intervalMs, lastSeq },
+      "agent said hello",
+    );
+  }
+
+  private async onMetrics(frame: MetricsFrame) {
+    if (this.halted || !this.hello) return;
+    const batch = toMetricBatch(frame, {
+      agentId: this.agentId,
+      hostId: this.identity.hostId,
+      bootId: this.hello.bootId,
+    });
+    let duplicate: boolean;
+    try {
+      ({ duplicate } = await storeMetricBatch(this.deps.pool, batch));
+    } catch (err) {
+      // Without this batch committed, later ones must not be stored either (the agent trusts
+      // welcome.lastSeq as "everything up to here"): stop, and let the agent reconnect and resend.
+      this.halted = true;
+      this.log.error({ err, seq: frame.seq }, "storing a metrics batch failed");
+      this.sendError("internal", "metrics could not be stored; reconnect and resend", String(frame.seq));
+      this.close(CLOSE_INTERNAL_ERROR, "metrics storage failed");
+      return;
+    }
+    this.send({ type: "ack", seq: frame.seq, duplicate });
+    if (duplicate) return;
+    await this.noteSeen();
+    publishBatch(this.deps, this.identity, frame.samples, this.memoryCapacity);
+  }
+
+  /** Keeps Host.lastSeenAt fresh, writing at most once per collection interval. */
+  private async noteSeen() {
+    const now = Date.now();
+    const every = Math.min(this.hello?.intervalMs ?? 5_000, 15_000);
+    if (now - this.lastSeenWrite < every) return;
+    this.lastSeenWrite = now;
+    const event = await markHostSeen(this.deps.prisma, this.identity.hostId, new Date(now));
+    if (event) this.deps.live.hostStatus(this.identity.orgId, event);
+  }
+
+  private async onInventory(frame: InventoryFrame) {
+    if (!this.hello) return;
+    const result = await applyInventory(this.deps.prisma, this.identity.hostId, frame);
+    if (frame.host) this.memoryCapacity = frame.host.memoryBytes;
+    this.log.debug({ full: frame.full, ...result }, "inventory applied");
+    this.deps.live.hostInventory(this.identity.orgId, { hostId: this.identity.hostId });
+  }
+
+  private async onEvent(frame: EventFrame) {
+    if (this.hello) await recordHostEvent(this.deps, this.identity.hostId, frame);
+  }
+
+  private onClose(code: number, reason: string) {
+    this.phase = "closed";
+    clearTimeout(this.handshakeTimer);
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.deps.release(this);
+    this.log.info({ code, reason: reason.slice(0, 120) }, "agent disconnected");
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The agent gateway: authenticates WebSocket upgrades on /agent, keeps one connection per
+ * agent, finds dead links with ws-level pings, and closes everything in order on stop().
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { CloseCode, MAX_FRAME_BYTES } from "@flotilla/protocol";
+import { WebSocketServer } from "ws";
+import type { Services } from "../services.js";
+import { type AgentIdentity, authenticateAgent } from "./agent-auth.js";
+import { AgentConnection } from "./agent-connection.js";
+
+const HEARTBEAT_MS = 30_000;
+/** How long a replaced connection may take to finish its queued writes before the new one is welcomed. */
+const REPLACE_DRAIN_MS = 10_000;
+
+export interface AgentGateway {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes an agent's live connection (its credential was revoked or replaced). */
+  disconnectAgent(agentId: string, code: number, reason: string): void;
+  connectionCount(): number;
+  start(): void;
+  /** Stops accepting, closes every agent with `code` (1001 by default). */
+  closeAll(code?: number, reason?: string): void;
+  /** Resolves when every connection's queued frames have been handled (or timeoutMs passed). */
+  flush(timeoutMs: number): Promise<void>;
+}
+
+function rejectUpgrade(socket: Duplex, status: number, statusText: string, code: string, message: string) {
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
+
+export function createAgentGateway(deps: Pick<Services, "prisma" | "pool" | "live" | "log">): AgentGateway {
+  const log = deps.log.child({ component: "gateway" });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false });
+  const connections = new Set<AgentConnection>();
+  const byAgent = new Map<string, AgentConnection>();
+  let accepting = true;
+  let heartbeat: NodeJS.Timeout | null = null;
+
+  const connectionDeps = {
+    prisma: deps.prisma,
+    pool: deps.pool,
+    live: deps.live,
+    log: deps.log,
+    async claim(connection: AgentConnection) {
+      const previous = byAgent.get(connection.agentId);
+      byAgent.set(connection.agentId, connection);
+      if (previous && previous !== connection) {
+        previous.close(CloseCode.replaced, "replaced by a newer connection of the same agent");
+        await withTimeout(previous.drained(), REPLACE_DRAIN_MS);
+      }
+    },
+    release(connection: AgentConnection) {
+      // Keep it in `connections` until its queued frames are handled, so flush() waits for them.
+      void connection.drained().then(() => connections.delete(connection));
+      if (byAgent.get(connection.agentId) === connection) byAgent.delete(connection.agentId);
+    },
+  };
+
+  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, identity: AgentIdentity) {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!accepting) {
+        ws.close(CloseCode.goingAway, "server shutting down");
+        return;
+      }
+      connections.add(new AgentConnection(ws, identity, connectionDeps));
+    });
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    if (!accepting) return rejectUpgrade(socket, 503, "Service Unavailable", "unavailable", "server shutting down");
+    let identity: AgentIdentity | null;
+    try {
+      identity = await authenticateAgent(deps.prisma, req.headers.authorization);
+    } catch (err) {
+      log.error({ err }, "agent authentication failed");
+      return rejectUpgrade(socket, 503, "Service Unavailable", "unavailable", "try again later");
+    }
+    if (!identity) {
+      log.warn({ ip: req.socket.remoteAddress }, "agent connection refused: unknown or revoked credential");
+      return rejectUpgrade(socket, 401, "Unauthorized", "unauthorized", "unknown or revoked agent credential");
+    }
+    if (socket.destroyed || !accepting) return socket.destroy();
+    accept(req, socket, head, identity);
+  }
+
+  return {
+    handleUpgrade(req, socket, head) {
+      // A socket error during the (async) authentication must not become an unhandled 'error'.
+      socket.on("error", () => {});
+      upgrade(req, socket, head).catch((err: unknown) => {
+        log.error({ err }, "agent upgrade failed");
+        socket.destroy();
+      });
+    },
+    disconnectAgent(agentId, code, reason) {
+      byAgent.get(agentId)?.close(code, reason);
+    },
+    connectionCount: () => connections.size,
+    start() {
+      heartbeat = setInterval(() => {
+        for (const c of connections) {
+          if (!c.alive) {
+            c.log.warn("no pong from agent: terminating the connection");
+            c.terminate();
+          } else c.ping();
+        }
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
+    },
+    closeAll(code = CloseCode.goingAway, reason = "server shutting down") {
+      accepting = false;
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
+      for (const c of connections) c.close(code, reason);
+    },
+    async flush(timeoutMs) {
+      await withTimeout(Promise.all([...connections].map((c) => c.drained())), timeoutMs);
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Socket.IO for browsers: a connection is accepted only with a valid session cookie and joins
+ * its organisation's room; `subscribe` adds a host's room after checking the host is the
+ * caller's. The engine is driven explicitly by the app server's one request/upgrade router.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { Server as Engine } from "engine.io";
+import { Server, type Socket } from "socket.io";
+import { z } from "zod";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/live-events.js";
+import { readCookie, SESSION_COOKIE } from "../auth/cookies.js";
+import { originProblem } from "../auth/csrf.js";
+import { findSession, type SessionInfo } from "../auth/sessions.js";
+import type { Services } from "../services.js";
+import { hostRoom, type LivePublisher, orgRoom } from "./publisher.js";
+
+export const LIVE_PATH = "/socket.io/";
+
+interface SocketData {
+  session: SessionInfo;
+  token: string;
+}
+
+type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const roomSchema = z.object({ kind: z.literal("host"), id: z.string().min(1).max(200) });
+
+export interface LiveServer {
+  publisher: LivePublisher;
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config">): LiveServer {
+  const log = deps.log.child({ component: "live" });
+  const trustedOrigins = deps.config.publicUrl ? [deps.config.publicUrl] : [];
+  const engine = new Engine({
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+    maxHttpBufferSize: 64 * 1024,
+    cookie: false,
+    allowRequest(req, done) {
+      const problem = originProblem({ origin: req.headers.origin, host: req.headers.host, trustedOrigins });
+      done(problem, problem === null);
+    },
+  });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>({
+    serveClient: false,
+  });
+  io.bind(engine);
+
+  io.use((socket, next) => {
+    const token = readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
+    findSession(deps.prisma, token).then(
+      (session) => {
+        if (!session || !token) return next(new Error("unauthorized"));
+        socket.data.session = session;
+        socket.data.token = token;
+        next();
+      },
+      (err: unknown) => {
+        log.error({ err }, "live session lookup failed");
+        next(new Error("unavailable"));
+      },
+    );
+  });
+
+  io.on("connection", (socket: LiveSocket) => {
+    const { session } = socket.data;
+    void socket.join(orgRoom(session.orgId));
+    socket.on("subscribe", (room, ack) => {
+      const reply = typeof ack === "function" ? ack : () => {};
+      subscribe(socket, room).then(reply, (err: unknown) => {
+        log.error({ err }, "live subscribe failed");
+        reply({ ok: false, error: "internal" });
+      });
+    });
+    socket.on("unsubscribe", (room) => {
+      const parsed = roomSchema.safeParse(room);
+      if (parsed.success) void socket.leave(hostRoom(parsed.data.id));
+    });
+  });
+
+  async function subscribe(socket: LiveSocket, room: unknown): Promise<{ ok: boolean; error?: string }> {
+    const parsed = roomSchema.safeParse(room);
+    if (!parsed.success) return { ok: false, error: "invalid" };
+    // Re-check the session: it may have been signed out or expired since the socket connected.
+    const session = await findSession(deps.prisma, socket.data.token);
+    if (!session) {
+      socket.disconnect(true);
+      return { ok: false, error: "unauthorized" };
+    }
+    const host = await deps.prisma.host.findFirst({
+      where: { id: parsed.data.id, orgId: session.orgId },
+      select: { id: true },
+    });
+    if (!host) return { ok: false, error: "not_found" };
+    await socket.join(hostRoom(host.id));
+    return { ok: true };
+  }
+
+  const publisher: LivePublisher = {
+    hostMetrics: (orgId, event) => io.to(orgRoom(orgId)).emit("host:metrics", event),
+    hostStatus: (orgId, event) => io.to(orgRoom(orgId)).emit("host:status", event),
+    hostInventory: (orgId, event) => io.to(orgRoom(orgId)).emit("host:inventory", event),
+    workloadMetrics: (event) => io.to(hostRoom(event.hostId)).emit("workload:metrics", event),
+  };
+
+  return {
+    publisher,
+    handleRequest: (req, res) => engine.handleRequest(req, res),
+    handleUpgrade: (req, socket, head) => engine.handleUpgrade(req, socket, head),
+    connectionCount: () => engine.clientsCount,
+    close: () => io.close(),
+  };
+}

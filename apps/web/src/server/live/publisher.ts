@@ -1,0 +1,27 @@
+/**
+ * What the rest of the server uses to push updates to browsers. Backed by Socket.IO rooms
+ * (`org:<id>`, `host:<id>`); a no-op publisher serves tests and tools without browsers.
+ */
+import type {
+  HostInventoryEvent,
+  HostMetricsEvent,
+  HostStatusEvent,
+  WorkloadMetricsEvent,
+} from "../../shared/live-events.js";
+
+export interface LivePublisher {
+  hostMetrics(orgId: string, event: HostMetricsEvent): void;
+  hostStatus(orgId: string, event: HostStatusEvent): void;
+  hostInventory(orgId: string, event: HostInventoryEvent): void;
+  workloadMetrics(event: WorkloadMetricsEvent): void;
+}
+
+export const orgRoom = (orgId: string) => `org:${orgId}`;
+export const hostRoom = (hostId: string) => `host:${hostId}`;
+
+export const silentPublisher: LivePublisher = {
+  hostMetrics() {},
+  hostStatus() {},
+  hostInventory() {},
+  workloadMetrics() {},
+};

@@ -1,0 +1,27 @@
+/** Structured logs (pino). Secrets never reach a log line: these paths are censored as a backstop. */
+import { type Logger, pino } from "pino";
+import type { Config } from "./env.js";
+
+export type { Logger };
+
+const REDACT = [
+  "req.headers.cookie",
+  "req.headers.authorization",
+  "headers.cookie",
+  "headers.authorization",
+  "*.password",
+  "*.token",
+  "*.secret",
+  "password",
+  "token",
+  "secret",
+];
+
+export function createLogger(config: Pick<Config, "logLevel" | "nodeEnv">): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: "flotilla-web" },
+    redact: { paths: REDACT, censor: "[redacted]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}

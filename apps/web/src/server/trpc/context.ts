@@ -1,0 +1,57 @@
+/** The tRPC context: who is calling (from the session cookie), from where, and a request logger. */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readCookie, SESSION_COOKIE } from "../auth/cookies.js";
+import { findSession, type SessionInfo } from "../auth/sessions.js";
+import { clientIp } from "../http/json.js";
+import type { Logger } from "../logger.js";
+import type { Services } from "../services.js";
+
+export interface RequestInfo {
+  contentType: string | undefined;
+  origin: string | undefined;
+  host: string | undefined;
+  userAgent: string | undefined;
+  /** Whether the browser reached us over https (directly, via the public URL, or a proxy saying so). */
+  secure: boolean;
+  cookieToken: string | null;
+  setCookie(value: string): void;
+}
+
+export interface Context {
+  session: SessionInfo | null;
+  ip: string;
+  log: Logger;
+  services: Services;
+  request: RequestInfo;
+}
+
+function isSecure(req: IncomingMessage, publicUrl: string | null): boolean {
+  if (publicUrl?.startsWith("https:")) return true;
+  if ("encrypted" in req.socket && req.socket.encrypted) return true;
+  return req.headers["x-forwarded-proto"] === "https";
+}
+
+export function createContextFactory(services: Services) {
+  return async ({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<Context> => {
+    const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const session = await findSession(services.prisma, cookieToken);
+    const ip = clientIp(req);
+    const log = services.log.child({ reqId: randomUUID().slice(0, 8), userId: session?.userId });
+    return {
+      session,
+      ip,
+      log,
+      services,
+      request: {
+        contentType: req.headers["content-type"],
+        origin: req.headers.origin,
+        host: req.headers.host,
+        userAgent: req.headers["user-agent"],
+        secure: isSecure(req, services.config.publicUrl),
+        cookieToken,
+        setCookie: (value) => res.appendHeader("set-cookie", value),
+      },
+    };
+  };
+}
