@@ -22,6 +22,33 @@ const englishOnlyZodLocales = {
   },
 };
 
+/**
+ * dockerode pulls in three things the agent never uses, each unbundlable or heavy: ssh2 (Docker
+ * over SSH; with native optional add-ons esbuild cannot bundle), and gRPC + protobufjs (BuildKit
+ * sessions and BuildKit progress decoding, which also read .proto files next to their sources at
+ * run time). The agent only talks to a unix socket, so each becomes a stub that fails loudly if
+ * it is ever reached. Revisit when the docker driver learns BuildKit builds.
+ */
+const UNUSED_DOCKERODE_DEPS = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/;
+const stubUnusedDockerodeDeps = {
+  name: "stub-unused-dockerode-deps",
+  setup(b) {
+    b.onResolve({ filter: UNUSED_DOCKERODE_DEPS }, (args) => ({ path: args.path, namespace: "unused-stub" }));
+    b.onLoad({ filter: /.*/, namespace: "unused-stub" }, (args) => ({
+      loader: "js",
+      // Any property can be read (docker-modem reads ssh2.Client at load); calling or
+      // constructing anything throws.
+      contents: `const fail = () => { throw new Error(${JSON.stringify(`${args.path} is not bundled into flotilla-agent`)}); };
+const stub = new Proxy(function () {}, {
+  get: (_, key) => (typeof key === "symbol" || key === "__esModule" ? undefined : stub),
+  apply: fail,
+  construct: fail,
+});
+module.exports = stub;`,
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],
   outfile,
@@ -37,14 +64,14 @@ const result = await build({
   // ws tries these optional native add-ons and falls back to JS when they are missing.
   external: ["bufferutil", "utf-8-validate"],
   banner: {
-    // Bundled CommonJS (pino, ws) calls require() for Node built-ins; give it one.
+    // Bundled CommonJS (pino, ws, dockerode) calls require() for Node built-ins; give it one.
     js: [
       "#!/usr/bin/env node",
       'import { createRequire as __flotillaCreateRequire } from "node:module";',
       "const require = __flotillaCreateRequire(import.meta.url);",
     ].join("\n"),
   },
-  plugins: [englishOnlyZodLocales],
+  plugins: [englishOnlyZodLocales, stubUnusedDockerodeDeps],
   logLevel: "warning",
 });
 

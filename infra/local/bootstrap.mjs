@@ -63,9 +63,33 @@ function isStale(output, inputs) {
   return !existsSync(out) || statSync(out).mtimeMs < newestMtime(inputs);
 }
 
-/** Debian packages the test suite needs (real Chromium for Playwright). Installed as root. */
+/** Debian packages the test suite needs: real Chromium, container engines, QEMU. */
+const TEST_DEBIAN_PACKAGES = [
+  "chromium",
+  "docker.io",
+  "podman",
+  "runc",
+  "catatonit",
+  "netavark",
+  "aardvark-dns",
+  "iptables",
+  "slirp4netns",
+  "uidmap",
+  "qemu-system-x86",
+  "qemu-utils",
+  "busybox-static",
+  "cpio",
+  "iproute2",
+];
+
+function isInstalled(pkg) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template.
+  const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.includes("install ok installed");
+}
+
 function ensureDebianPackages(packages) {
-  const missing = packages.filter(([, probe]) => !existsSync(probe)).map(([name]) => name);
+  const missing = packages.filter((p) => !isInstalled(p));
   if (missing.length === 0) return;
   step(`installing Debian packages: ${missing.join(" ")}`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
@@ -93,7 +117,7 @@ if (isStale("apps/web/.next/BUILD_ID", [...webInputs, "apps/web/next.config.ts",
   });
 }
 
-if (mode === "test") ensureDebianPackages([["chromium", "/usr/bin/chromium"]]);
+if (mode === "test") ensureDebianPackages(TEST_DEBIAN_PACKAGES);
 
 const script = mode === "start" ? "infra/local/start.ts" : "infra/local/run-tests.ts";
 const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, script), ...process.argv.slice(3)], {

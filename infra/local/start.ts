@@ -79,6 +79,8 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 const AGENT_BIN = join(ROOT, "apps/agent/dist/flotilla-agent.mjs");
+// Agents log only problems here: 21 agents' connection chatter would bury the server's lines.
+const AGENT_ENV = { FLOTILLA_LOG_LEVEL: process.env.FLOTILLA_LOG_LEVEL ?? "warn" };
 
 async function enrollIfNeeded(stateDir: string, serverUrl: string, orgId: string, teamId: string) {
   if (existsSync(join(stateDir, "credentials.json"))) return;
@@ -152,7 +154,7 @@ const interval = String(config.FLOTILLA_INTERVAL_MS);
 if (config.FLOTILLA_LOCAL_AGENT === "on") {
   const localDir = join(agentsDir, "local");
   await enrollIfNeeded(localDir, serverUrl, demo.orgId, demo.teamId);
-  launch("agent", [AGENT_BIN, "run", "--state-dir", localDir, "--interval-ms", interval], {});
+  launch("agent", [AGENT_BIN, "run", "--state-dir", localDir, "--interval-ms", interval], AGENT_ENV);
 }
 if (config.FLOTILLA_SIM_HOSTS > 0) {
   const simDir = join(agentsDir, "sim");
@@ -174,7 +176,7 @@ if (config.FLOTILLA_SIM_HOSTS > 0) {
       "--interval-ms",
       interval,
     ],
-    {},
+    AGENT_ENV,
   );
 }
 

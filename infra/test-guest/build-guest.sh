@@ -5,7 +5,9 @@
 # Usage: build-guest.sh OUT_DIR   (needs root for apt-get; idempotent)
 set -euo pipefail
 out=${1:?usage: build-guest.sh OUT_DIR}
-[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ] && exit 0
+# Bump when the guest's contents change, so cached guests (e.g. /var/tmp/flotilla-guest) are rebuilt.
+version=2
+[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ] && [ "$(cat "$out/guest-version" 2>/dev/null)" = "$version" ] && exit 0
 
 need=()
 command -v busybox >/dev/null || [ -x /bin/busybox ] || need+=(busybox-static)
@@ -26,10 +28,12 @@ dpkg-deb -x ./*.deb kernel
 kver=$(ls kernel/lib/modules)
 mods="kernel/lib/modules/$kver/kernel"
 
+# evdev: busybox acpid reads the ACPI power button from /dev/input/event*; without it
+# system_powerdown is ignored.
 mkdir -p root/{bin,sbin,proc,sys,dev,tmp,www,lib/modules,etc/acpi/PWRF,run}
 cp "$busybox" root/bin/busybox
 for m in virtio/virtio.ko virtio/virtio_ring.ko virtio/virtio_pci_legacy_dev.ko virtio/virtio_pci_modern_dev.ko \
-  virtio/virtio_pci.ko virtio/virtio_balloon.ko block/virtio_blk.ko acpi/button.ko; do
+  virtio/virtio_pci.ko virtio/virtio_balloon.ko block/virtio_blk.ko acpi/button.ko input/evdev.ko; do
   cp "$mods/drivers/$m" root/lib/modules/
 done
 cp "$mods/net/core/failover.ko" "$mods/drivers/net/net_failover.ko" "$mods/drivers/net/virtio_net.ko" root/lib/modules/
@@ -47,7 +51,7 @@ cat > root/init <<'SH'
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon \
-  virtio_blk failover net_failover virtio_net button; do
+  virtio_blk failover net_failover virtio_net button evdev; do
   insmod /lib/modules/$m.ko 2>/dev/null
 done
 ip=10.0.2.15/24
@@ -66,4 +70,5 @@ mkdir -p "$out"
 cp "kernel/boot/vmlinuz-$kver" "$out/vmlinuz.tmp"
 mv "$out/initrd.img.tmp" "$out/initrd.img"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+echo "$version" > "$out/guest-version"
 echo "guest built in $out (kernel $kver, initrd $(du -h "$out/initrd.img" | cut -f1))"

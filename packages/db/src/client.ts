@@ -7,6 +7,9 @@ import { PrismaClient } from "./generated/prisma/client.js";
 export type {
   Agent,
   AuditEntry,
+  Blob,
+  Command,
+  CommandEvent,
   EnrollmentToken,
   Host,
   HostEvent,
@@ -19,7 +22,7 @@ export type {
   Workload,
   WorkloadStateChange,
 } from "./generated/prisma/client.js";
-export { HostStatus, OrgRole, Prisma, WorkloadKind } from "./generated/prisma/client.js";
+export { CommandState, HostStatus, OrgRole, Prisma, WorkloadKind } from "./generated/prisma/client.js";
 
 export interface CreatePrismaOptions {
   /** Connections in this client's own pool (pg's default is 10). */

@@ -15,15 +15,25 @@ function decodeWith<T>(schema: z.ZodType<T>, raw: string): DecodeResult<T> {
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, frame: parsed.data };
-  const ref =
-    typeof value === "object" && value !== null && "type" in value
-      ? String((value as { type: unknown }).type).slice(0, 64)
-      : undefined;
+  const ref = refOf(value);
   const message = parsed.error.issues
     .slice(0, 5)
     .map((i) => `${i.path.join(".") || "(frame)"}: ${i.message}`)
     .join("; ");
   return { ok: false, error: { code: "invalid_frame", message, ...(ref ? { ref } : {}) } };
+}
+
+/**
+ * What an invalid frame's error refers to. A metrics batch is named by its seq, so the agent
+ * can drop exactly the batch that can never be stored instead of resending it forever.
+ */
+function refOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || !("type" in value)) return undefined;
+  const frame = value as { type: unknown; seq?: unknown };
+  if (frame.type === "metrics" && Number.isSafeInteger(frame.seq) && (frame.seq as number) > 0) {
+    return String(frame.seq);
+  }
+  return String(frame.type).slice(0, 64);
 }
 
 export const decodeAgentFrame = (raw: string): DecodeResult<AgentFrame> => decodeWith(agentFrameSchema, raw);

@@ -3,7 +3,7 @@
  * one object each, told apart by `type`. Both sides validate every frame.
  */
 import { z } from "zod";
-import { commandSchema } from "./commands.js";
+import { commandErrorCodeSchema, commandSchema } from "./commands.js";
 import {
   driverNameSchema,
   errorCodeSchema,
@@ -97,8 +97,13 @@ export const commandResultFrameSchema = z.object({
   ts: timestampSchema,
   ok: z.boolean(),
   result: detailSchema.optional(),
-  /** Present when ok is false. */
-  error: z.object({ code: z.string().max(64), message: z.string().max(4096) }).optional(),
+  /**
+   * Present when ok is false. A code this side does not know (from a newer peer) reads as
+   * `command_failed`, so the result itself is never lost.
+   */
+  error: z
+    .object({ code: commandErrorCodeSchema.catch("command_failed"), message: z.string().max(4096) })
+    .optional(),
 });
 
 export const pingFrameSchema = z.object({ type: z.literal("ping"), nonce: z.string().max(64) });
@@ -108,7 +113,10 @@ export const errorFrameSchema = z.object({
   type: z.literal("error"),
   code: errorCodeSchema,
   message: z.string().max(4096),
-  /** What the error refers to: the offending frame's type, seq or command id. */
+  /**
+   * What the error refers to: for a refused or unstorable metrics batch its `seq` (decimal),
+   * for a command its id, otherwise the offending frame's type.
+   */
   ref: z.string().max(200).optional(),
 });
 
@@ -135,6 +143,11 @@ export const welcomeFrameSchema = z.object({
   lastSeq: z.number().int().nonnegative(),
 });
 
+/**
+ * Acknowledges ONE metrics batch (not "everything up to seq"): acks are per seq. The gateway
+ * commits one agent's batches in the order they arrive on the connection, so acks come in
+ * seq order for batches sent in seq order.
+ */
 export const ackFrameSchema = z.object({
   type: z.literal("ack"),
   /** The metrics batch now durably stored. */
@@ -152,10 +165,22 @@ export const commandFrameSchema = z.object({
   command: commandSchema,
 });
 
+/**
+ * Stop a running command (see CANCELLABLE_COMMANDS). The agent answers with the command's
+ * `command_result` (code `cancelled`, or its real outcome if it finished first). A cancel for
+ * an id the agent has not seen yet is remembered: that command is answered `cancelled` and
+ * never run. Sent again after reconnects until the command is finished; repeats are harmless.
+ */
+export const cancelFrameSchema = z.object({
+  type: z.literal("cancel"),
+  commandId: idSchema,
+});
+
 export const serverFrameSchema = z.discriminatedUnion("type", [
   welcomeFrameSchema,
   ackFrameSchema,
   commandFrameSchema,
+  cancelFrameSchema,
   pingFrameSchema,
   pongFrameSchema,
   errorFrameSchema,
@@ -171,6 +196,7 @@ export type ErrorFrame = z.infer<typeof errorFrameSchema>;
 export type WelcomeFrame = z.infer<typeof welcomeFrameSchema>;
 export type AckFrame = z.infer<typeof ackFrameSchema>;
 export type CommandFrame = z.infer<typeof commandFrameSchema>;
+export type CancelFrame = z.infer<typeof cancelFrameSchema>;
 export type AgentFrame = z.infer<typeof agentFrameSchema>;
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 /** What a sender builds: defaults may be left out. */

@@ -1,5 +1,6 @@
 "use client";
 
+import { useQueryClient } from "@tanstack/react-query";
 /**
  * One Socket.IO connection per browser tab, shared by every component through context.
  * The server authenticates it from the session cookie and joins it to the org room;
@@ -8,6 +9,7 @@
 import { createContext, type ReactNode, useContext, useEffect, useEffectEvent, useMemo, useState } from "react";
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "@/shared/live-events";
+import { useTRPC } from "./trpc";
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type LiveStatus = "connecting" | "live" | "reconnecting";
@@ -26,6 +28,8 @@ const SERVER_CLOSE_RETRY_MS = 5_000;
 export function LiveSocketProvider({ children }: { children: ReactNode }) {
   const [socket, setSocket] = useState<LiveSocket | null>(null);
   const [status, setStatus] = useState<LiveStatus>("connecting");
+  const queryClient = useQueryClient();
+  const trpc = useTRPC();
 
   useEffect(() => {
     const s: LiveSocket = io({ path: "/socket.io", withCredentials: true });
@@ -39,8 +43,12 @@ export function LiveSocketProvider({ children }: { children: ReactNode }) {
     s.on("connect", () => setStatus("live"));
     s.on("connect_error", () => {
       setStatus("reconnecting");
-      // `active` is false when the server refused the handshake (for example an expired session).
-      if (!s.active) retryLater();
+      // `active` is false when the server refused the handshake, for example because the
+      // session expired: check it (the auth gate signs the person out) and try again later.
+      if (!s.active) {
+        void queryClient.invalidateQueries(trpc.auth.me.queryFilter());
+        retryLater();
+      }
     });
     s.on("disconnect", () => {
       setStatus("reconnecting");
@@ -54,7 +62,7 @@ export function LiveSocketProvider({ children }: { children: ReactNode }) {
       s.disconnect();
       setSocket(null);
     };
-  }, []);
+  }, [queryClient, trpc]);
 
   const value = useMemo(() => ({ socket, status }), [socket, status]);
   return <LiveSocketContext.Provider value={value}>{children}</LiveSocketContext.Provider>;

@@ -2,24 +2,43 @@
  * The browser's tRPC client: one batched HTTP link to the custom server's /api/trpc
  * (same origin, session cookie), exposed to components through TanStack Query.
  */
-import { QueryClient } from "@tanstack/react-query";
+import { QueryCache, QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import type { AppRouter } from "@/server/trpc/router";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
+/** tRPC's cache key for auth.me: path segments first (see @trpc/tanstack-react-query). */
+const ME_PATH = ["auth", "me"];
+const ME_KEY = [ME_PATH];
+
+function isMeKey(key: readonly unknown[]): boolean {
+  const path = key[0];
+  return Array.isArray(path) && path.length === ME_PATH.length && path.every((p, i) => p === ME_PATH[i]);
+}
+
 export function makeQueryClient(): QueryClient {
-  return new QueryClient({
+  const client: QueryClient = new QueryClient({
+    // A session that expired mid-use makes calls fail with UNAUTHORIZED: ask who we are again,
+    // and the auth gate sends the person to the sign-in page.
+    queryCache: new QueryCache({
+      onError: (error, query) => {
+        if (isUnauthorized(error) && !isMeKey(query.queryKey)) {
+          void client.invalidateQueries({ queryKey: ME_KEY });
+        }
+      },
+    }),
     defaultOptions: {
       queries: {
         // Live data arrives over Socket.IO; refetching on every focus would only fight it.
         staleTime: 30_000,
         refetchOnWindowFocus: false,
-        retry: (failureCount, error) => !isUnauthorized(error) && failureCount < 2,
+        retry: (failureCount, error) => isTransient(error) && failureCount < 2,
       },
     },
   });
+  return client;
 }
 
 export function makeTRPCClient() {
@@ -40,6 +59,12 @@ export function makeTRPCClient() {
 export function isUnauthorized(error: unknown): boolean {
   const data = (error as { data?: { code?: string } } | null)?.data;
   return data?.code === "UNAUTHORIZED";
+}
+
+/** Worth retrying: the network failed or the server had a passing problem, not a refusal. */
+function isTransient(error: unknown): boolean {
+  const status = (error as { data?: { httpStatus?: number } } | null)?.data?.httpStatus;
+  return status === undefined || status >= 500;
 }
 
 /** A message fit to show a person, from a tRPC or network error. */

@@ -45,11 +45,35 @@ export interface WorkloadMetricsEvent {
   }>;
 }
 
+/** A command changed state or reported progress (room `org:<orgId>`). Refetch `commands.get` for detail. */
+export interface CommandUpdateEvent {
+  id: string;
+  hostId: string;
+  name: string;
+  state: "pending" | "sent" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled";
+  /** 0..1 when the agent can tell. */
+  progress: number | null;
+  /** The latest progress message, or the failure's message once it failed. */
+  message: string | null;
+}
+
+/** Output lines of a streaming command (container.logs, image.build, image.pull), room `host:<hostId>`. */
+export interface CommandOutputEvent {
+  id: string;
+  hostId: string;
+  /** ms since epoch, as the agent stamped the chunk. */
+  ts: number;
+  stream: "stdout" | "stderr";
+  lines: string[];
+}
+
 export interface ServerToClientEvents {
   "host:metrics": (e: HostMetricsEvent) => void;
   "host:status": (e: HostStatusEvent) => void;
   "host:inventory": (e: HostInventoryEvent) => void;
   "workload:metrics": (e: WorkloadMetricsEvent) => void;
+  "command:update": (e: CommandUpdateEvent) => void;
+  "command:output": (e: CommandOutputEvent) => void;
 }
 
 export interface ClientToServerEvents {

@@ -50,7 +50,7 @@ export interface FleetTilesProps {
 export function FleetTiles({ summary, rows }: FleetTilesProps) {
   if (!summary && !rows) {
     return (
-      <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-5" aria-busy="true">
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5" aria-busy="true">
         {["a", "b", "c", "d", "e"].map((k) => (
           <Skeleton key={k} className="h-[104px] rounded-card" />
         ))}
@@ -66,7 +66,7 @@ export function FleetTiles({ summary, rows }: FleetTilesProps) {
   const memRatio = ratio(memory.usedBytes, memory.totalBytes);
 
   return (
-    <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-5">
+    <div className="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">
       <Tile
         label="Hosts online"
         testId="tile-hosts"

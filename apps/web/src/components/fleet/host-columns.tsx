@@ -80,13 +80,13 @@ export const hostColumns = helper.columns([
   helper.accessor((row) => row.teamName ?? "", {
     id: "team",
     header: "Team",
-    meta: { className: "w-[110px]" },
+    meta: { className: "w-[100px] max-xl:hidden" },
     sortFn: "text",
     cell: ({ getValue }) => <span className="block truncate text-fg-muted">{getValue() || "—"}</span>,
   }),
   helper.accessor("status", {
     header: "Status",
-    meta: { className: "w-[124px]" },
+    meta: { className: "w-[112px]" },
     filterFn: "equalsString",
     enableGlobalFilter: false,
     sortFn: (a, b) => STATUS_ORDER[a.original.status] - STATUS_ORDER[b.original.status],
@@ -98,18 +98,18 @@ export const hostColumns = helper.columns([
     sortFn: "basic",
     sortUndefined: "last",
     sortDescFirst: true,
-    meta: { className: "w-[190px]" },
+    meta: { className: "w-[176px]" },
     cell: ({ row, getValue }) => {
       const ratio = getValue();
       return (
-        <div className="flex items-center gap-3">
-          <div className="w-16 shrink-0">
+        <div className="flex items-center gap-2.5">
+          <div className="w-14 shrink-0">
             <span data-testid={`host-cpu-${row.original.id}`} className="block text-fg text-xs tabular-nums">
               {formatPercent(ratio)}
             </span>
             <Meter ratio={ratio} className="mt-1 h-1" />
           </div>
-          {ratio === undefined ? null : <Sparkline values={row.original.spark} />}
+          {ratio === undefined ? null : <Sparkline values={row.original.spark} width={80} />}
         </div>
       );
     },
@@ -120,7 +120,7 @@ export const hostColumns = helper.columns([
     sortFn: "basic",
     sortUndefined: "last",
     sortDescFirst: true,
-    meta: { className: "w-[160px]" },
+    meta: { className: "w-[150px]" },
     cell: ({ row, getValue }) => {
       const ratio = getValue();
       return (
@@ -137,27 +137,27 @@ export const hostColumns = helper.columns([
     header: "VMs",
     sortDescFirst: true,
     enableGlobalFilter: false,
-    meta: { align: "right", className: "w-[64px]" },
+    meta: { align: "right", className: "w-[56px]" },
     cell: ({ getValue }) => <span className="tabular-nums">{formatCount(getValue())}</span>,
   }),
   helper.accessor("containerCount", {
     header: "Containers",
     sortDescFirst: true,
     enableGlobalFilter: false,
-    meta: { align: "right", className: "w-[104px]" },
+    meta: { align: "right", className: "w-[100px]" },
     cell: ({ getValue }) => <span className="tabular-nums">{formatCount(getValue())}</span>,
   }),
   helper.accessor((row) => row.agentVersion ?? "", {
     id: "agent",
     header: "Agent",
-    meta: { className: "w-[84px]" },
+    meta: { className: "w-[76px] max-xl:hidden" },
     sortFn: "alphanumeric",
     cell: ({ getValue }) => <span className="block truncate font-mono text-fg-muted text-xs">{getValue() || "—"}</span>,
   }),
   helper.accessor((row) => (row.lastSeenAt ? Date.parse(row.lastSeenAt) : undefined), {
     id: "lastSeen",
     header: "Last seen",
-    meta: { className: "w-[96px]" },
+    meta: { className: "w-[92px]" },
     sortFn: "basic",
     sortUndefined: "last",
     sortDescFirst: true,

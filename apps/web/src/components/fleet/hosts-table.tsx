@@ -163,7 +163,7 @@ export function HostsTable({ rows, state, onStateChange }: HostsTableProps) {
         </div>
       </div>
 
-      <Table aria-label="Hosts" className="min-w-[1000px] table-fixed">
+      <Table aria-label="Hosts" className="min-w-[1000px] table-fixed max-xl:min-w-[820px]">
         <TableHeader>
           {table.getHeaderGroups().map((group) => (
             <TableRow key={group.id} className="hover:bg-transparent">

@@ -51,7 +51,7 @@ export function HostHeader({ host }: { host: HostDetail }) {
       </div>
 
       <Card className="px-4 py-3.5">
-        <dl className="grid grid-cols-2 gap-x-6 gap-y-3 md:grid-cols-3 xl:grid-cols-6">
+        <dl className="grid grid-cols-2 gap-x-6 gap-y-3 md:grid-cols-4 xl:grid-cols-6">
           <Fact label="CPU" testId="host-cpu-model" wide>
             <span title={host.cpuModel || undefined}>{host.cpuModel || "Unknown"}</span>
           </Fact>

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { Card } from "@/components/ui/card";
 import { Meter } from "@/components/ui/meter";
 import type { HostDetail } from "@/lib/api-types";
+import { SERIES_COLORS } from "@/lib/chart-theme";
 import { formatBytes, formatBytesPerSecond, formatCores, formatPercent } from "@/lib/format";
 import type { HostMetricsEvent } from "@/shared/live-events";
 
@@ -28,6 +29,29 @@ export function figuresFromEvent(e: HostMetricsEvent): HostNowFigures {
     diskWriteBps: e.diskWriteBps,
     load1: e.load1,
   };
+}
+
+interface RateRow {
+  label: string;
+  color: string;
+  value: number | null | undefined;
+}
+
+/** Two rates, one per line, keyed by the same colours as the charts below. */
+function RatePair({ rows, testId }: { rows: RateRow[]; testId: string }) {
+  return (
+    <dl className="space-y-0.5 font-normal text-sm" data-testid={testId}>
+      {rows.map((r) => (
+        <div key={r.label} className="flex items-baseline justify-between gap-3">
+          <dt className="flex items-center gap-1.5 text-fg-subtle text-xs">
+            <span aria-hidden className="size-1.5 rounded-full" style={{ backgroundColor: r.color }} />
+            {r.label}
+          </dt>
+          <dd className="font-semibold text-fg">{formatBytesPerSecond(r.value)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
 }
 
 function Stat({ label, children, footer }: { label: string; children: ReactNode; footer?: ReactNode }) {
@@ -78,17 +102,23 @@ export function HostLiveStats({ host, figures }: { host: HostDetail; figures: Ho
       >
         <span data-testid="host-mem-now">{formatPercent(memRatio)}</span>
       </Stat>
-      <Stat label="Network now" footer={<>↓ receive · ↑ transmit</>}>
-        <span className="text-base" data-testid="host-net-now">
-          ↓ {formatBytesPerSecond(offline ? null : figures?.netRxBps)} <span className="text-fg-subtle">/</span> ↑{" "}
-          {formatBytesPerSecond(offline ? null : figures?.netTxBps)}
-        </span>
+      <Stat label="Network now">
+        <RatePair
+          testId="host-net-now"
+          rows={[
+            { label: "Receive", color: SERIES_COLORS.rx, value: offline ? null : figures?.netRxBps },
+            { label: "Transmit", color: SERIES_COLORS.tx, value: offline ? null : figures?.netTxBps },
+          ]}
+        />
       </Stat>
-      <Stat label="Disk now" footer={<>read · write</>}>
-        <span className="text-base" data-testid="host-disk-now">
-          {formatBytesPerSecond(offline ? null : figures?.diskReadBps)} <span className="text-fg-subtle">/</span>{" "}
-          {formatBytesPerSecond(offline ? null : figures?.diskWriteBps)}
-        </span>
+      <Stat label="Disk now">
+        <RatePair
+          testId="host-disk-now"
+          rows={[
+            { label: "Read", color: SERIES_COLORS.read, value: offline ? null : figures?.diskReadBps },
+            { label: "Write", color: SERIES_COLORS.write, value: offline ? null : figures?.diskWriteBps },
+          ]}
+        />
       </Stat>
     </div>
   );

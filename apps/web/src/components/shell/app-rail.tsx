@@ -30,14 +30,14 @@ export function AppRail() {
   const pathname = usePathname() ?? "/";
 
   return (
-    <aside className="sticky top-0 flex h-dvh w-56 shrink-0 flex-col border-border border-r bg-surface/60 max-lg:w-16">
-      <div className="flex h-14 items-center px-4 max-lg:justify-center max-lg:px-0">
+    <aside className="sticky top-0 flex h-dvh w-52 shrink-0 flex-col border-border border-r bg-surface/60 max-xl:w-16">
+      <div className="flex h-14 items-center px-4 max-xl:justify-center max-xl:px-0">
         <Link href="/" aria-label="Flotilla home" className="rounded-md">
-          <Logo className="max-lg:[&>span:last-child]:hidden" />
+          <Logo className="max-xl:[&>span:last-child]:hidden" />
         </Link>
       </div>
 
-      <div className="mx-3 mb-3 rounded-md border border-border bg-canvas/60 px-3 py-2 max-lg:hidden">
+      <div className="mx-3 mb-3 rounded-md border border-border bg-canvas/60 px-3 py-2 max-xl:hidden">
         <p className="text-[10px] text-fg-subtle uppercase tracking-wider">Organisation</p>
         <p className="truncate font-medium text-fg text-sm" data-testid="org-name">
           {me.org.name}
@@ -54,11 +54,11 @@ export function AppRail() {
                   <span
                     aria-disabled="true"
                     title={`${item.label} is coming soon`}
-                    className="flex h-8 cursor-not-allowed items-center gap-3 rounded-md px-2.5 text-fg-subtle/70 text-sm max-lg:justify-center"
+                    className="flex h-8 cursor-not-allowed items-center gap-3 rounded-md px-2.5 text-fg-subtle/70 text-sm max-xl:justify-center"
                   >
                     <Icon aria-hidden className="size-4 shrink-0" />
-                    <span className="flex-1 max-lg:hidden">{item.label}</span>
-                    <span className="rounded bg-surface-2 px-1.5 py-px text-[10px] text-fg-subtle uppercase tracking-wide max-lg:hidden">
+                    <span className="flex-1 max-xl:sr-only">{item.label}</span>
+                    <span className="rounded bg-surface-2 px-1.5 py-px text-[10px] text-fg-subtle uppercase tracking-wide max-xl:sr-only">
                       soon
                     </span>
                   </span>
@@ -72,12 +72,12 @@ export function AppRail() {
                   href={item.href}
                   aria-current={active ? "page" : undefined}
                   className={cn(
-                    "flex h-8 items-center gap-3 rounded-md px-2.5 text-fg-muted text-sm transition-colors hover:bg-surface-2 hover:text-fg max-lg:justify-center",
+                    "flex h-8 items-center gap-3 rounded-md px-2.5 text-fg-muted text-sm transition-colors hover:bg-surface-2 hover:text-fg max-xl:justify-center",
                     active && "bg-surface-2 text-fg shadow-[inset_2px_0_0_var(--color-accent)]",
                   )}
                 >
                   <Icon aria-hidden className={cn("size-4 shrink-0", active && "text-accent")} />
-                  <span className="max-lg:sr-only">{item.label}</span>
+                  <span className="max-xl:sr-only">{item.label}</span>
                 </Link>
               </li>
             );
@@ -85,7 +85,7 @@ export function AppRail() {
         </ul>
       </nav>
 
-      <div className="border-border border-t px-4 py-3 text-[11px] text-fg-subtle max-lg:hidden">
+      <div className="border-border border-t px-4 py-3 text-[11px] text-fg-subtle max-xl:hidden">
         <span className="capitalize">{me.role}</span> · {me.org.slug}
       </div>
     </aside>

@@ -1,8 +1,10 @@
 /**
  * Who may do what: the ONE table mapping organisation roles to permissions. Every tRPC
  * procedure declares the permission it needs (see `permission()` in trpc/init.ts); a test
- * walks the router and fails if one does not.
+ * walks the router and fails if one does not. Agent commands are mapped here too: the
+ * `commands.*` procedures check the permission of the command they carry.
  */
+import type { CommandName } from "@flotilla/protocol";
 
 /** The organisation roles (the `OrgRole` enum of the schema), most to least powerful. */
 export const ROLES = ["owner", "admin", "operator", "viewer"] as const;
@@ -30,6 +32,31 @@ export const PUBLIC_PERMISSIONS = ["session.create", "session.read", "session.de
 export type RolePermission = (typeof ROLE_PERMISSIONS)[Role][number];
 export type PublicPermission = (typeof PUBLIC_PERMISSIONS)[number];
 export type Permission = RolePermission | PublicPermission;
+
+/**
+ * The permission needed to request or cancel each agent command: acting on workloads is
+ * `workloads.operate`; changing or inspecting the host itself (its images, its agent's
+ * settings) is `hosts.manage`. A new command does not compile until it is listed here.
+ */
+export const COMMAND_PERMISSIONS = {
+  "container.create": "workloads.operate",
+  "container.start": "workloads.operate",
+  "container.stop": "workloads.operate",
+  "container.restart": "workloads.operate",
+  "container.remove": "workloads.operate",
+  "container.logs": "workloads.operate",
+  "workload.start": "workloads.operate",
+  "workload.stop": "workloads.operate",
+  "image.list": "hosts.manage",
+  "image.pull": "hosts.manage",
+  "image.build": "hosts.manage",
+  "inventory.refresh": "hosts.manage",
+  "metrics.set_interval": "hosts.manage",
+} as const satisfies Record<CommandName, RolePermission>;
+
+export function permissionForCommand(name: CommandName): RolePermission {
+  return COMMAND_PERMISSIONS[name];
+}
 
 export function isPublicPermission(name: string): name is PublicPermission {
   return (PUBLIC_PERMISSIONS as readonly string[]).includes(name);

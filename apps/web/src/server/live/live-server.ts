@@ -107,6 +107,9 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     hostStatus: (orgId, event) => io.to(orgRoom(orgId)).emit("host:status", event),
     hostInventory: (orgId, event) => io.to(orgRoom(orgId)).emit("host:inventory", event),
     workloadMetrics: (event) => io.to(hostRoom(event.hostId)).emit("workload:metrics", event),
+    commandUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("command:update", event),
+    // Output can be heavy (a followed log): only browsers watching that host get it.
+    commandOutput: (event) => io.to(hostRoom(event.hostId)).emit("command:output", event),
   };
 
   return {

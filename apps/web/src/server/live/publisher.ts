@@ -3,6 +3,8 @@
  * (`org:<id>`, `host:<id>`); a no-op publisher serves tests and tools without browsers.
  */
 import type {
+  CommandOutputEvent,
+  CommandUpdateEvent,
   HostInventoryEvent,
   HostMetricsEvent,
   HostStatusEvent,
@@ -14,6 +16,8 @@ export interface LivePublisher {
   hostStatus(orgId: string, event: HostStatusEvent): void;
   hostInventory(orgId: string, event: HostInventoryEvent): void;
   workloadMetrics(event: WorkloadMetricsEvent): void;
+  commandUpdate(orgId: string, event: CommandUpdateEvent): void;
+  commandOutput(event: CommandOutputEvent): void;
 }
 
 export const orgRoom = (orgId: string) => `org:${orgId}`;
@@ -24,4 +28,6 @@ export const silentPublisher: LivePublisher = {
   hostStatus() {},
   hostInventory() {},
   workloadMetrics() {},
+  commandUpdate() {},
+  commandOutput() {},
 };

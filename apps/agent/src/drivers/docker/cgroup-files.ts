@@ -1,0 +1,84 @@
+/**
+ * Parsers for the cgroup files the docker driver reads per container, v1 and v2. Each takes a
+ * file's text and returns plain numbers; the memory figure follows `docker stats` (usage minus
+ * the inactive page cache, which the kernel reclaims first).
+ */
+import type { ByteCounters } from "../../collectors/proc-parsers.js";
+
+/** Flat "key value" files: memory.stat (both versions), cpu.stat (v2). */
+export function parseFlatKeyed(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key && value !== undefined && /^\d+$/.test(value)) out.set(key, Number(value));
+  }
+  return out;
+}
+
+function parseNumber(text: string, file: string): number {
+  const n = Number(text.trim());
+  if (!text.trim() || !Number.isFinite(n)) throw new Error(`${file}: not a number`);
+  return n;
+}
+
+/** v1 cpuacct.usage: CPU time in nanoseconds. */
+export function cpuNsV1(cpuacctUsage: string): number {
+  return parseNumber(cpuacctUsage, "cpuacct.usage");
+}
+
+/** v2 cpu.stat: usage_usec, in nanoseconds. */
+export function cpuNsV2(cpuStat: string): number {
+  const usec = parseFlatKeyed(cpuStat).get("usage_usec");
+  if (usec === undefined) throw new Error("cpu.stat: no usage_usec");
+  return usec * 1000;
+}
+
+/**
+ * Memory in use without reclaimable cache. v1: memory.usage_in_bytes minus total_inactive_file
+ * (the hierarchical figure; docker uses it when present and smaller than the usage).
+ */
+export function memoryUsedV1(usageInBytes: string, memoryStat: string): number {
+  const usage = parseNumber(usageInBytes, "memory.usage_in_bytes");
+  const inactive = parseFlatKeyed(memoryStat).get("total_inactive_file");
+  return inactive !== undefined && inactive < usage ? usage - inactive : usage;
+}
+
+/** v2: memory.current minus inactive_file. */
+export function memoryUsedV2(memoryCurrent: string, memoryStat: string): number {
+  const usage = parseNumber(memoryCurrent, "memory.current");
+  const inactive = parseFlatKeyed(memoryStat).get("inactive_file");
+  return inactive !== undefined && inactive < usage ? usage - inactive : usage;
+}
+
+/**
+ * v1 blkio.throttle.io_service_bytes_recursive: "MAJ:MIN Read|Write|Sync|Async|Discard|Total N"
+ * per device; bytes read (rx) and written (tx) per device. The throttle files count I/O at the
+ * block layer whatever the I/O scheduler, which the CFQ/BFQ files do not.
+ */
+export function blkioBytesV1(text: string): Map<string, ByteCounters> {
+  const out = new Map<string, ByteCounters>();
+  for (const line of text.split("\n")) {
+    const [device, op, value] = line.trim().split(/\s+/);
+    if (!device || !/^\d+:\d+$/.test(device) || value === undefined) continue;
+    const bytes = Number(value);
+    if (!Number.isFinite(bytes)) continue;
+    const counters = out.get(device) ?? { rx: 0, tx: 0 };
+    if (op === "Read") counters.rx += bytes;
+    else if (op === "Write") counters.tx += bytes;
+    else continue;
+    out.set(device, counters);
+  }
+  return out;
+}
+
+/** v2 io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N ..." per device. */
+export function ioBytesV2(text: string): Map<string, ByteCounters> {
+  const out = new Map<string, ByteCounters>();
+  for (const line of text.split("\n")) {
+    const [device, ...pairs] = line.trim().split(/\s+/);
+    if (!device || !/^\d+:\d+$/.test(device)) continue;
+    const values = new Map(pairs.map((p) => p.split("=") as [string, string]));
+    out.set(device, { rx: Number(values.get("rbytes") ?? 0) || 0, tx: Number(values.get("wbytes") ?? 0) || 0 });
+  }
+  return out;
+}
