@@ -80,6 +80,10 @@ const TEST_DEBIAN_PACKAGES = [
   "busybox-static",
   "cpio",
   "iproute2",
+  "libvirt-clients",
+  "libvirt-daemon",
+  "libvirt-daemon-driver-qemu",
+  "libvirt-daemon-system",
 ];
 
 function isInstalled(pkg) {

@@ -21,6 +21,8 @@ const configSchema = z.object({
   FLOTILLA_INTERVAL_MS: z.coerce.number().int().min(1000).default(5000),
   FLOTILLA_DEMO_EMAIL: z.string().email().default("admin@flotilla.local"),
   FLOTILLA_DEMO_PASSWORD: z.string().min(8).default("flotilla-demo"),
+  /** Agents log only problems by default: 21 agents' connection chatter would bury the server's lines. */
+  FLOTILLA_AGENT_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("warn"),
 });
 
 function readConfig() {
@@ -79,8 +81,7 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 const AGENT_BIN = join(ROOT, "apps/agent/dist/flotilla-agent.mjs");
-// Agents log only problems here: 21 agents' connection chatter would bury the server's lines.
-const AGENT_ENV = { FLOTILLA_LOG_LEVEL: process.env.FLOTILLA_LOG_LEVEL ?? "warn" };
+const AGENT_ENV = { FLOTILLA_LOG_LEVEL: config.FLOTILLA_AGENT_LOG_LEVEL };
 
 async function enrollIfNeeded(stateDir: string, serverUrl: string, orgId: string, teamId: string) {
   if (existsSync(join(stateDir, "credentials.json"))) return;

@@ -74,3 +74,27 @@ export function runAgent(stateDir: string, intervalMs: number): Proc {
     LOG_LEVEL: "info",
   });
 }
+
+/**
+ * One simulated host (`flotilla-agent sim --count 1`): the real bundled agent with the sim driver.
+ * It enrols with the first token in `tokenFile` on its first start; its state is in `<stateDir>/host-001`.
+ */
+export function runSimAgent(serverUrl: string, stateDir: string, tokenFile: string, intervalMs = 1000): Proc {
+  return startProcess(
+    [
+      AGENT_BIN,
+      "sim",
+      "--server",
+      serverUrl,
+      "--count",
+      "1",
+      "--state-dir",
+      stateDir,
+      "--token-file",
+      tokenFile,
+      "--interval-ms",
+      String(intervalMs),
+    ],
+    { FLOTILLA_LOG_LEVEL: "info" },
+  );
+}

@@ -171,6 +171,37 @@ describe("Agent", () => {
       expect(gateway.framesOf("command_result")[1]?.frame).toMatchObject({ ok: false, error: { code: "not_found" } });
     }));
 
+  it("follows a simulated container's logs until the server cancels, and announces what it runs", () =>
+    withSetup(async ({ gateway, startAgent }) => {
+      const fake = gateway.addAgent();
+      const { runtime } = await startAgent(fake);
+      await gateway.waitFor(() => gateway.framesOf("inventory").length === 1, 5000, "inventory");
+      expect(gateway.framesOf("hello")[0]?.frame.capabilities).toEqual(
+        expect.arrayContaining(["container.logs", "inventory.refresh", "workload.stop"]),
+      );
+      const container = (await runtime.drivers[0]?.inventory())?.find(
+        (w) => w.kind === "container" && w.state === "running",
+      );
+      if (!container) throw new Error("the sim host has no running container");
+
+      const payload = { workloadId: container.id, follow: true, tail: 3, timestamps: true };
+      gateway.send(fake.agentId, command("c-logs", { name: "container.logs", payload }));
+      const chunks = () =>
+        gateway
+          .framesOf("command_progress")
+          .flatMap((f) => (f.frame.data as { lines?: string[] } | undefined)?.lines ?? []);
+      await gateway.waitFor(() => chunks().length >= 4, 5000, "history and a followed line");
+      expect(chunks()[0]).toMatch(/^\d{4}-\d\d-\d\dT.*Z .*"GET /);
+      gateway.send(fake.agentId, { type: "cancel", commandId: "c-logs" });
+      await gateway.waitFor(() => gateway.framesOf("command_result").length === 1, 5000, "result");
+      expect(gateway.framesOf("command_result")[0]?.frame).toMatchObject({
+        commandId: "c-logs",
+        ok: false,
+        error: { code: "cancelled" },
+        result: { lines: expect.any(Number) },
+      });
+    }));
+
   it("reports a spool overflow to the server as a spool.gap event", () =>
     withSetup(async ({ gateway, startAgent }) => {
       gateway.shouldAck = () => false;

@@ -12,9 +12,10 @@ import {
   type WelcomeFrame,
 } from "@flotilla/protocol";
 import type { HostCollector } from "./collectors/host-collector.js";
-import { createCommandTarget } from "./commands/agent-commands.js";
-import { CommandRunner, SUPPORTED_COMMANDS } from "./commands/command-runner.js";
+import { createBlobFetcher } from "./commands/blob-client.js";
+import { CommandRunner } from "./commands/command-runner.js";
 import { CommandStore } from "./commands/command-store.js";
+import { buildCommandRegistry, type CommandRegistry } from "./commands/registry.js";
 import type { Driver } from "./drivers/driver.js";
 import type { AgentError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
@@ -71,6 +72,7 @@ export class Agent {
   private sender: BatchSender | undefined;
   private connection: AgentConnection | undefined;
   private commands: CommandRunner | undefined;
+  private registry: CommandRegistry | undefined;
   private readonly inventory: InventorySync;
   private readonly events: EventOutbox;
   private timer: NodeJS.Timeout | undefined;
@@ -115,7 +117,8 @@ export class Agent {
       logger: this.log,
       onGap: (gap) => this.onGap(gap),
     });
-    const connection = this.createConnection();
+    this.registry = this.createRegistry();
+    const connection = this.createConnection(this.registry);
     this.sender = new BatchSender({
       spool: this.spool,
       send: (text) => connection.sendText(text),
@@ -123,12 +126,13 @@ export class Agent {
       ...(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {}),
     });
     const store = await CommandStore.open(files.commands, this.log);
-    const target = createCommandTarget({
-      drivers: options.drivers,
-      sendFullInventory: () => this.inventory.sendFull(),
-      setIntervalMs: (intervalMs) => this.setIntervalMs(intervalMs),
+    this.commands = new CommandRunner({
+      store,
+      registry: this.registry,
+      send: (frame) => connection.send(frame),
+      logger: this.log,
+      fetchBlob: createBlobFetcher(options.server ?? options.credentials.server, options.credentials),
     });
-    this.commands = new CommandRunner(store, target, (frame) => connection.send(frame), this.log);
 
     await options.hostCollector.start();
     for (const driver of options.drivers) {
@@ -155,6 +159,9 @@ export class Agent {
     this.state = "stopped";
     clearTimeout(this.timer);
     await this.tickInProgress;
+    // Before the drivers they use: running commands are told to stop and their results recorded
+    // (a command cut short reports `interrupted`, now or, if the link is gone, after the restart).
+    await this.commands?.stopAll();
     for (const driver of this.options.drivers) {
       await driver
         .stop()
@@ -164,12 +171,16 @@ export class Agent {
     this.log.info({ spooled: this.spool?.batches ?? 0 }, "agent stopped");
   }
 
-  private createConnection(): AgentConnection {
+  private createRegistry(): CommandRegistry {
+    return buildCommandRegistry(this.log, this.options.drivers, {
+      sendFullInventory: () => this.inventory.sendFull(),
+      setIntervalMs: (intervalMs) => this.setIntervalMs(intervalMs),
+    });
+  }
+
+  private createConnection(registry: CommandRegistry): AgentConnection {
     const { options } = this;
-    const drivers = this.options.drivers;
-    const capabilities = SUPPORTED_COMMANDS.filter(
-      (name) => !name.startsWith("workload.") || drivers.some((d) => d.startWorkload && d.stopWorkload),
-    );
+    const capabilities = registry.names();
     this.connection = new AgentConnection({
       url: gatewayUrl(options.server ?? options.credentials.server),
       agentId: options.credentials.agentId,
@@ -191,6 +202,10 @@ export class Agent {
           void this.commands
             ?.handle(frame)
             .catch((e) => this.log.error({ err: e, commandId: frame.id }, "command crashed")),
+        onCancel: (frame) =>
+          void this.commands
+            ?.cancel(frame.commandId)
+            .catch((e) => this.log.error({ err: e, commandId: frame.commandId }, "cancel failed")),
         onUnreadableCommand: (id, name, problem) => this.commands?.rejectUnreadable(id, name, problem),
         onServerError: (frame) => {
           // A batch the server cannot validate would otherwise be resent forever.

@@ -22,6 +22,7 @@ describe("parseConfig", () => {
       logLevel: "info",
       intervalMs: 5000,
       spoolMaxBytes: DEFAULT_SPOOL_MAX_BYTES,
+      drivers: "auto",
     });
   });
 
@@ -81,5 +82,35 @@ describe("parseConfig", () => {
     expect(parseConfig(["--help"], {})).toEqual({ command: "help" });
     expect(parseConfig(["sim", "--help"], {})).toEqual({ command: "help", topic: "sim" });
     expect(parseConfig(["--version"], {})).toEqual({ command: "version" });
+  });
+
+  it("chooses workload drivers: auto by default, none, or a list", () => {
+    expect(parseConfig(["run", "--drivers", "docker,qemu"], {})).toMatchObject({ drivers: ["docker", "qemu"] });
+    expect(parseConfig(["run"], { FLOTILLA_DRIVERS: " Docker , docker " })).toMatchObject({ drivers: ["docker"] });
+    expect(parseConfig(["run", "--drivers", "none"], {})).toMatchObject({ drivers: [] });
+    expect(parseConfig(["enroll", "--server", "http://h", "--token", TOKEN, "--drivers", "auto"], {})).toMatchObject({
+      drivers: "auto",
+    });
+    expect(configError(["run", "--drivers", "docker,lxc"])).toBe(
+      'invalid --drivers "docker,lxc": unknown driver "lxc": use auto, none, or a list of docker, qemu, libvirt',
+    );
+    expect(configError(["run"], { FLOTILLA_DRIVERS: "," })).toMatch(/^invalid FLOTILLA_DRIVERS ",": no driver named/);
+    expect(configError(["sim", "--drivers", "docker"])).toMatch(/Unknown option '--drivers'/);
+  });
+
+  it("finds the Docker socket in the flag, FLOTILLA_DOCKER_SOCKET, then a unix:// DOCKER_HOST", () => {
+    const env = { FLOTILLA_DOCKER_SOCKET: "/env.sock", DOCKER_HOST: "unix:///docker-host.sock" };
+    expect(parseConfig(["run", "--docker-socket", "unix:///flag.sock"], env)).toMatchObject({
+      dockerSocket: "/flag.sock",
+    });
+    expect(parseConfig(["run"], env)).toMatchObject({ dockerSocket: "/env.sock" });
+    expect(parseConfig(["run"], { DOCKER_HOST: "unix:///docker-host.sock" })).toMatchObject({
+      dockerSocket: "/docker-host.sock",
+    });
+    // A TCP or SSH DOCKER_HOST is for the docker CLI; the agent then looks in the usual places.
+    expect(parseConfig(["run"], { DOCKER_HOST: "tcp://10.0.0.1:2376" })).not.toHaveProperty("dockerSocket");
+    expect(configError(["run", "--docker-socket", "tcp://h:2375"])).toBe(
+      'invalid --docker-socket "tcp://h:2375": must be an absolute unix socket path or a unix:// URL',
+    );
   });
 });

@@ -25,14 +25,16 @@ const OPTIONS = {
   tokenFile: { flag: "token-file", env: "FLOTILLA_TOKEN_FILE", type: "string" },
   seed: { flag: "seed", env: "FLOTILLA_SIM_SEED", type: "string" },
   namePrefix: { flag: "name-prefix", env: "FLOTILLA_SIM_NAME_PREFIX", type: "string" },
+  drivers: { flag: "drivers", env: "FLOTILLA_DRIVERS", type: "string" },
+  dockerSocket: { flag: "docker-socket", env: "FLOTILLA_DOCKER_SOCKET", type: "string" },
   force: { flag: "force", env: undefined, type: "boolean" },
   help: { flag: "help", env: undefined, type: "boolean" },
 } as const;
 type OptionKey = keyof typeof OPTIONS;
 
 const COMMAND_OPTIONS = {
-  enroll: ["server", "token", "stateDir", "logLevel", "force"],
-  run: ["server", "token", "stateDir", "intervalMs", "logLevel", "spoolMaxBytes"],
+  enroll: ["server", "token", "stateDir", "logLevel", "force", "drivers", "dockerSocket"],
+  run: ["server", "token", "stateDir", "intervalMs", "logLevel", "spoolMaxBytes", "drivers", "dockerSocket"],
   sim: ["server", "count", "stateDir", "tokenFile", "intervalMs", "logLevel", "spoolMaxBytes", "seed", "namePrefix"],
 } as const satisfies Record<string, readonly OptionKey[]>;
 export type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -64,6 +66,47 @@ const serverUrl = z.string().transform((s, ctx) => {
   }
 });
 
+/** Workload drivers a real host can run; `sim` has its own command. */
+export const WORKLOAD_DRIVERS = ["docker", "qemu", "libvirt"] as const;
+export type WorkloadDriverName = (typeof WORKLOAD_DRIVERS)[number];
+
+/** "auto" (each driver whose runtime answers), "none", or a comma-separated list. */
+const driverChoice = z
+  .string()
+  .transform((s, ctx): "auto" | WorkloadDriverName[] => {
+    const value = s.trim().toLowerCase();
+    if (value === "auto") return "auto";
+    if (value === "none") return [];
+    const names = [...new Set(value.split(",").map((n) => n.trim()))].filter(Boolean);
+    const unknown = names.find((n) => !(WORKLOAD_DRIVERS as readonly string[]).includes(n));
+    if (unknown !== undefined || names.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${unknown ? `unknown driver "${unknown}"` : "no driver named"}: use auto, none, or a list of ${WORKLOAD_DRIVERS.join(", ")}`,
+      });
+      return z.NEVER;
+    }
+    return names as WorkloadDriverName[];
+  })
+  .default("auto");
+
+/** A unix socket path, also accepted as a unix:// URL as in DOCKER_HOST. */
+const unixSocket = z.string().transform((s, ctx) => {
+  const path = s.startsWith("unix://") ? s.slice("unix://".length) : s;
+  if (!path.startsWith("/")) {
+    ctx.addIssue({ code: "custom", message: "must be an absolute unix socket path or a unix:// URL" });
+    return z.NEVER;
+  }
+  return path;
+});
+
+/** DOCKER_HOST names the engine for the docker CLI too; only a unix socket there concerns the agent. */
+function dockerHostSocket(value: string | undefined): string | undefined {
+  return value?.startsWith("unix:///") ? value.slice("unix://".length) : undefined;
+}
+
+const workloadDrivers = { drivers: driverChoice, dockerSocket: unixSocket.optional() };
+
 const common = {
   stateDir: z.string().min(1, "must not be empty").default(DEFAULT_STATE_DIR),
   logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
@@ -77,6 +120,7 @@ const schemas = {
     server: serverUrl,
     token: z.string().min(16, "must be at least 16 characters").max(200, "must be at most 200 characters"),
     force: z.boolean().default(false),
+    ...workloadDrivers,
   }),
   run: z.object({
     ...common,
@@ -84,6 +128,7 @@ const schemas = {
     token: z.string().min(16, "must be at least 16 characters").max(200).optional(),
     intervalMs,
     spoolMaxBytes,
+    ...workloadDrivers,
   }),
   sim: z.object({
     ...common,
@@ -172,16 +217,22 @@ export function parseConfig(argv: readonly string[], env: Env): Config {
         : `invalid ${source[key]} ${JSON.stringify(raw[key])}: ${issue?.message}`;
     throw new AgentError("config", message);
   }
-  return { command: first, ...parsed.data } as Config;
+  const data: Record<string, unknown> = { ...parsed.data };
+  if ("drivers" in data && data.dockerSocket === undefined) {
+    const fromDockerHost = dockerHostSocket(env.DOCKER_HOST);
+    if (fromDockerHost) data.dockerSocket = fromDockerHost;
+  }
+  return { command: first, ...data } as Config;
 }
 
 export const USAGE = `flotilla-agent: the Flotilla host agent
 
 Usage:
-  flotilla-agent enroll --server URL --token TOKEN [--state-dir DIR] [--force]
+  flotilla-agent enroll --server URL --token TOKEN [--state-dir DIR] [--force] [--drivers LIST]
       Trade a one-time enrolment token for this host's credentials
       (written to DIR/credentials.json, mode 0600).
   flotilla-agent run [--state-dir DIR] [--interval-ms N] [--server URL] [--token TOKEN]
+                     [--drivers LIST] [--docker-socket PATH]
       Run the agent until SIGINT/SIGTERM. With --token, enrols first if DIR has no credentials.
   flotilla-agent sim --server URL --count N --state-dir DIR [--token-file FILE] [--seed S]
       Run N simulated hosts in one process, each with its own connection and DIR/host-NNN state.
@@ -199,5 +250,11 @@ Options (flag, environment variable, default):
   --token-file FILE      FLOTILLA_TOKEN_FILE         sim: JSON array of enrolment tokens
   --seed S               FLOTILLA_SIM_SEED           sim: 1 (same seed, same fleet)
   --name-prefix P        FLOTILLA_SIM_NAME_PREFIX    sim: sim (hostnames P-001, P-002, ...)
+  --drivers LIST         FLOTILLA_DRIVERS            auto: every driver whose runtime answers at start;
+                                                     or none, or a list of docker, qemu, libvirt (a listed
+                                                     driver runs even when its runtime is not up yet)
+  --docker-socket PATH   FLOTILLA_DOCKER_SOCKET      the Docker or Podman API socket (also unix://PATH);
+                                                     default DOCKER_HOST if unix://, else the first of
+                                                     /var/run/docker.sock, /run/podman/podman.sock that answers
   --force                                            enroll: replace existing credentials
 `;

@@ -2,7 +2,7 @@
  * The control plane's address in its three forms: the base URL a person types, the enrolment
  * endpoint, and the agent gateway's WebSocket URL. A path prefix on the base URL is kept.
  */
-import { AGENT_ENROLL_PATH, AGENT_GATEWAY_PATH } from "@flotilla/protocol";
+import { AGENT_BLOBS_PATH_PREFIX, AGENT_ENROLL_PATH, AGENT_GATEWAY_PATH } from "@flotilla/protocol";
 
 /** Normalises `http(s)://` or `ws(s)://` input to an `http(s)://` base URL without a trailing slash. */
 export function normaliseServerUrl(input: string): string {
@@ -33,4 +33,8 @@ export function gatewayUrl(server: string): string {
   const url = join(server, AGENT_GATEWAY_PATH);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   return url.toString();
+}
+
+export function blobUrl(server: string, blobId: string): string {
+  return join(server, `${AGENT_BLOBS_PATH_PREFIX}${encodeURIComponent(blobId)}`).toString();
 }

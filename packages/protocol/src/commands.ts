@@ -34,7 +34,10 @@ export const imageReferenceSchema = z
 /** Docker's container name rule: at least two characters, starting with a letter or digit. */
 export const containerNameSchema = z
   .string()
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}$/, "must be letters, digits, '_', '.' or '-', starting with one of the first two");
+  .regex(
+    /^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}$/,
+    "must be letters, digits, '_', '.' or '-', starting with one of the first two",
+  );
 
 const absolutePath = z.string().min(1).max(4096).regex(/^\//, "must be an absolute path");
 
@@ -77,7 +80,9 @@ export const containerCreatePayloadSchema = z
     /** Omitted: the engine picks one. */
     name: containerNameSchema.optional(),
     ports: z.array(containerPortSchema).max(256).default([]),
-    env: z.record(z.string().regex(/^[^=\0]{1,255}$/, "must not be empty or contain '='"), z.string().max(32_768)).default({}),
+    env: z
+      .record(z.string().regex(/^[^=\0]{1,255}$/, "must not be empty or contain '='"), z.string().max(32_768))
+      .default({}),
     volumes: z.array(containerVolumeSchema).max(128).default([]),
     /** argv passed to the image's entrypoint; omitted: the image's own CMD. Never a shell string. */
     command: z.array(z.string().max(4096)).max(256).optional(),
@@ -105,7 +110,11 @@ export const containerActionPayloadSchema = z
   .strict();
 
 export const registryAuthSchema = z
-  .object({ username: z.string().min(1).max(255), password: z.string().max(4096), serverAddress: z.string().max(255).optional() })
+  .object({
+    username: z.string().min(1).max(255),
+    password: z.string().max(4096),
+    serverAddress: z.string().max(255).optional(),
+  })
   .strict();
 
 export const blobRefSchema = z

@@ -101,9 +101,7 @@ export const commandResultFrameSchema = z.object({
    * Present when ok is false. A code this side does not know (from a newer peer) reads as
    * `command_failed`, so the result itself is never lost.
    */
-  error: z
-    .object({ code: commandErrorCodeSchema.catch("command_failed"), message: z.string().max(4096) })
-    .optional(),
+  error: z.object({ code: commandErrorCodeSchema.catch("command_failed"), message: z.string().max(4096) }).optional(),
 });
 
 export const pingFrameSchema = z.object({ type: z.literal("ping"), nonce: z.string().max(64) });

@@ -11,6 +11,12 @@ export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
 export const AGENT_GATEWAY_PATH = "/agent";
 /** HTTP endpoint that trades a one-time enrolment token for an agent credential. */
 export const AGENT_ENROLL_PATH = "/api/agent/enroll";
+/**
+ * `GET <prefix><blobId>` with the agent's `Authorization: Bearer <agentId>.<secret>`: the bytes of
+ * a blob one of the agent's unfinished commands names (an image.build context). 404 otherwise.
+ * The response carries `x-content-sha256`; the agent checks it against the command's copy.
+ */
+export const AGENT_BLOBS_PATH_PREFIX = "/api/agent/blobs/";
 
 /** WebSocket close codes the gateway uses, so an agent can tell retryable from fatal. */
 export const CloseCode = {

@@ -5,7 +5,13 @@ import { enrollAgent } from "../enroll.js";
 import type { Logger } from "../logger.js";
 
 export async function enrollCommand(config: EnrollConfig, logger: Logger): Promise<number> {
-  const host = await describeHost(selectRealHost(config.stateDir));
+  const runtime = await selectRealHost({
+    stateDir: config.stateDir,
+    drivers: config.drivers,
+    ...(config.dockerSocket ? { dockerSocket: config.dockerSocket } : {}),
+    logger,
+  });
+  const host = await describeHost(runtime);
   const credentials = await enrollAgent({
     server: config.server,
     token: config.token,

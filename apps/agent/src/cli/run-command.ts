@@ -9,7 +9,12 @@ import { credentialsTooOpen, readCredentials } from "../state/credentials.js";
 import { onStopSignal } from "./signals.js";
 
 export async function runCommand(config: RunConfig, logger: Logger): Promise<number> {
-  const runtime = selectRealHost(config.stateDir);
+  const runtime = await selectRealHost({
+    stateDir: config.stateDir,
+    drivers: config.drivers,
+    ...(config.dockerSocket ? { dockerSocket: config.dockerSocket } : {}),
+    logger,
+  });
   let credentials = await readCredentials(config.stateDir);
   if (!credentials) {
     if (!config.token || !config.server) {

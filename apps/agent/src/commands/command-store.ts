@@ -60,7 +60,8 @@ export class CommandStore {
       this.entries.delete(oldest);
     }
     const text = `${JSON.stringify({ commands: [...this.entries.values()] })}\n`;
-    const write = this.writing.then(() => writeFileAtomic(this.path, text, 0o600));
+    // Durable: "started" must be on disk before the command runs, or a power cut could run it twice.
+    const write = this.writing.then(() => writeFileAtomic(this.path, text, 0o600, true));
     this.writing = write.catch(() => {});
     return write;
   }

@@ -5,6 +5,7 @@
  * send deltas without polling; `inventory()` gives the full picture on demand.
  */
 import type { DriverName, EventFrame, Sample, Workload } from "@flotilla/protocol";
+import type { CommandHandlers } from "../commands/handler.js";
 
 export interface InventoryDelta {
   /** Workloads that appeared or changed, in full. */
@@ -33,4 +34,9 @@ export interface Driver {
   /** Workload control, for drivers that support it (the agent answers `unsupported` otherwise). */
   startWorkload?(workloadId: string): Promise<void>;
   stopWorkload?(workloadId: string, force: boolean): Promise<void>;
+  /**
+   * Commands this driver runs (docker: container.* and image.*), registered by name when the
+   * agent starts and announced in hello.capabilities. See commands/handler.ts.
+   */
+  commandHandlers?(): CommandHandlers;
 }

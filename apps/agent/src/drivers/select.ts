@@ -1,12 +1,18 @@
 /**
- * The one place that decides which drivers and host collector an agent runs with.
- * A real host has no workload drivers yet: the docker and qemu drivers will be detected here
- * (Docker socket present, QEMU processes with a QMP socket) when they land.
+ * The one place that decides which drivers and host collector an agent runs with. A real host
+ * gets /proc for itself plus every workload driver whose runtime answers at start-up ("auto"),
+ * or exactly the drivers the configuration lists (a listed driver runs even when its runtime is
+ * not up yet, and keeps trying to reach it).
  */
 import type { HostInfo } from "@flotilla/protocol";
 import type { HostCollector } from "../collectors/host-collector.js";
 import { ProcHostCollector } from "../collectors/host-proc.js";
+import { WORKLOAD_DRIVERS, type WorkloadDriverName } from "../config.js";
+import { AgentError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { createDockerDriver, DEFAULT_DOCKER_SOCKETS, detectDocker } from "./docker/index.js";
 import type { Driver } from "./driver.js";
+import { createQemuDriver, detectQemu } from "./qemu/index.js";
 import { generateHostModel } from "./sim/host-model.js";
 import { SimDriver, type SimDriverOptions } from "./sim/sim-driver.js";
 import { SimHostCollector } from "./sim/sim-host-collector.js";
@@ -16,8 +22,59 @@ export interface HostRuntime {
   drivers: Driver[];
 }
 
-export function selectRealHost(stateDir: string): HostRuntime {
-  return { hostCollector: new ProcHostCollector({ stateDir }), drivers: [] };
+export interface RealHostOptions {
+  stateDir: string;
+  /** "auto", or the drivers to run ([] for none). */
+  drivers: "auto" | readonly WorkloadDriverName[];
+  /** The Docker/Podman API socket; unset: the usual places. */
+  dockerSocket?: string;
+  logger: Logger;
+}
+
+/** One workload driver: whether its runtime answers on this host now, and how to make it. */
+interface DriverFactory {
+  detect(): Promise<boolean>;
+  create(): Driver;
+}
+
+function driverFactories(options: RealHostOptions): Record<WorkloadDriverName, DriverFactory | undefined> {
+  const dockerCandidates = options.dockerSocket ? [options.dockerSocket] : [...DEFAULT_DOCKER_SOCKETS];
+  let dockerSocket: string | undefined;
+  return {
+    docker: {
+      detect: async () => {
+        dockerSocket = await detectDocker(dockerCandidates);
+        return dockerSocket !== undefined;
+      },
+      create: () =>
+        createDockerDriver({ socketPath: dockerSocket ?? dockerCandidates[0] ?? "", logger: options.logger }),
+    },
+    qemu: {
+      detect: () => detectQemu(),
+      create: () => createQemuDriver({ stateDir: options.stateDir, logger: options.logger }),
+    },
+    // libvirt: wire detectLibvirt(...) / createLibvirtDriver(...) from ./libvirt/index.js here when it exports them.
+    libvirt: undefined,
+  };
+}
+
+export async function selectRealHost(options: RealHostOptions): Promise<HostRuntime> {
+  const factories = driverFactories(options);
+  const explicit = options.drivers !== "auto";
+  const wanted = options.drivers === "auto" ? WORKLOAD_DRIVERS : options.drivers;
+  const drivers: Driver[] = [];
+  for (const name of wanted) {
+    const factory = factories[name];
+    if (!factory) {
+      if (explicit) throw new AgentError("config", `--drivers ${name}: this agent has no ${name} driver yet`);
+      continue;
+    }
+    const answers = await factory.detect();
+    if (answers || explicit) drivers.push(factory.create());
+    if (!answers && explicit) options.logger.warn(`the ${name} runtime does not answer yet; the driver keeps trying`);
+  }
+  options.logger.debug({ drivers: drivers.map((d) => d.name) }, "workload drivers selected");
+  return { hostCollector: new ProcHostCollector({ stateDir: options.stateDir }), drivers };
 }
 
 export function selectSimHost(

@@ -6,6 +6,7 @@
 import {
   type AckFrame,
   type AgentFrameInput,
+  type CancelFrame,
   CloseCode,
   type CommandFrame,
   decodeServerFrame,
@@ -27,6 +28,8 @@ export interface ConnectionHandlers {
   onWelcome(frame: WelcomeFrame): void;
   onAck(frame: AckFrame): void;
   onCommand(frame: CommandFrame): void;
+  /** The server asks to stop a command (it may not have been received yet). */
+  onCancel(frame: CancelFrame): void;
   /** A `command` frame that failed the schema: an unknown command, or a known one with a bad payload. */
   onUnreadableCommand(commandId: string, name: string | undefined, problem: string): void;
   onServerError(frame: ErrorFrame): void;
@@ -245,6 +248,7 @@ export class AgentConnection {
       return;
     }
     if (frame.type === "ack") handlers.onAck?.(frame);
+    else if (frame.type === "cancel") handlers.onCancel?.(frame);
     else handlers.onCommand?.(frame);
   }
 

@@ -3,11 +3,14 @@ import type { HostMetricsEvent, HostStatusEvent } from "@/shared/live-events";
 import type { HostMetrics, HostRow } from "./api-types";
 import {
   appendHostSample,
+  appendWorkloadSample,
+  appendWorkloadSparks,
   applyHostMetrics,
   applyHostStatus,
   insertGaps,
   SPARK_POINTS,
   summariseHosts,
+  WORKLOAD_SPARK_POINTS,
 } from "./fleet-live";
 
 const GiB = 1024 ** 3;
@@ -144,6 +147,58 @@ describe("appendHostSample", () => {
     series = appendHostSample(series, tick("a", T0 + 3_600_000 + 5_000), "1h");
     expect(series.ts).toEqual([(T0 + 3_605_000) / 1000]);
     expect(series.load1).toHaveLength(1);
+  });
+});
+
+function item(externalId: string, cpuCores: number, kind: "vm" | "container" = "container") {
+  return { externalId, kind, cpuCores, memUsedBytes: GiB, netRxBps: 1, netTxBps: 2, diskReadBps: 3, diskWriteBps: 4 };
+}
+
+describe("appendWorkloadSample", () => {
+  it("adds the workload's figures and nulls for host-only columns", () => {
+    const series = appendWorkloadSample(emptySeries(), T0, item("c1", 0.75), "1h");
+    expect(series.ts).toEqual([T0 / 1000]);
+    expect(series.cpuCores).toEqual([0.75]);
+    expect(series.memUsedBytes).toEqual([GiB]);
+    expect(series.diskWriteBps).toEqual([4]);
+    expect(series.cpuRatio).toEqual([null]);
+    expect(series.load1).toEqual([null]);
+  });
+
+  it("replaces the newest bucket's value with a later tick in the same bucket", () => {
+    const first = appendWorkloadSample(emptySeries(), T0, item("c1", 0.2), "24h");
+    const second = appendWorkloadSample(first, T0 + 20_000, item("c1", 0.4), "24h");
+    expect(second.cpuCores).toEqual([0.4]);
+  });
+});
+
+describe("appendWorkloadSparks", () => {
+  it("adds each workload's CPU as a share of its capacity, keyed by kind and id", () => {
+    const capacity = new Map([
+      ["container:c1", 2],
+      ["vm:v1", 4],
+    ]);
+    const sparks = appendWorkloadSparks(
+      new Map(),
+      [item("c1", 1), item("v1", 1, "vm")],
+      (k) => capacity.get(k) ?? null,
+    );
+    expect(sparks.get("container:c1")).toEqual([0.5]);
+    expect(sparks.get("vm:v1")).toEqual([0.25]);
+  });
+
+  it("keeps the newest points only and leaves absent or unknown workloads alone", () => {
+    let sparks: Map<string, readonly number[]> = new Map([["container:gone", [0.1]]]);
+    for (let i = 0; i < WORKLOAD_SPARK_POINTS + 5; i++) {
+      sparks = appendWorkloadSparks(sparks, [item("c1", i), item("stranger", 1)], (k) =>
+        k === "container:c1" ? 100 : null,
+      );
+    }
+    const c1 = sparks.get("container:c1") ?? [];
+    expect(c1).toHaveLength(WORKLOAD_SPARK_POINTS);
+    expect(c1.at(-1)).toBeCloseTo((WORKLOAD_SPARK_POINTS + 4) / 100);
+    expect(sparks.get("container:gone")).toEqual([0.1]);
+    expect(sparks.has("container:stranger")).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@
  * refetching. Pure functions: rows that an event does not touch keep their identity,
  * which lets memoised table rows and heatmap cells skip re-rendering.
  */
-import type { HostMetricsEvent, HostStatusEvent } from "@/shared/live-events";
+import type { HostMetricsEvent, HostStatusEvent, WorkloadMetricsEvent } from "@/shared/live-events";
 import type { HostMetrics, HostRow, MetricsRange } from "./api-types";
 
 /** How many CPU points a table sparkline keeps (the server sends one per minute). */
@@ -92,16 +92,35 @@ export function applyMetricsToHost<T extends HostRow>(host: T, e: HostMetricsEve
 
 type SeriesColumn = Exclude<keyof HostMetrics, "ts">;
 
+/** A series with no buckets, to draw while the history loads. */
+export const EMPTY_SERIES: HostMetrics = {
+  ts: [],
+  cpuCores: [],
+  cpuRatio: [],
+  memUsedBytes: [],
+  memTotalBytes: [],
+  netRxBps: [],
+  netTxBps: [],
+  diskReadBps: [],
+  diskWriteBps: [],
+  load1: [],
+};
+
 /**
- * Folds one live sample into a host's columnar history: into the newest bucket when it
- * falls in it (the newest value wins), as a new bucket otherwise. Buckets that slid out
- * of the range window are dropped; samples older than the newest bucket are ignored
- * (duplicates after a reconnect, or a refetch that already holds them). Columns the
- * event does not carry get null, so every column keeps the same length.
+ * Folds one live sample into a columnar history (a host's or a workload's): into the newest
+ * bucket when it falls in it (the newest value wins), as a new bucket otherwise. Buckets that
+ * slid out of the range window are dropped; samples older than the newest bucket are ignored
+ * (duplicates after a reconnect, or a refetch that already holds them). Columns the sample
+ * does not carry get null, so every column keeps the same length.
  */
-export function appendHostSample(history: HostMetrics, e: HostMetricsEvent, range: MetricsRange): HostMetrics {
+export function appendSample(
+  history: HostMetrics,
+  tsMs: number,
+  values: Partial<Record<SeriesColumn, number | null>>,
+  range: MetricsRange,
+): HostMetrics {
   const bucketSeconds = RANGE_BUCKET_SECONDS[range];
-  const bucket = Math.floor(e.ts / 1000 / bucketSeconds) * bucketSeconds;
+  const bucket = Math.floor(tsMs / 1000 / bucketSeconds) * bucketSeconds;
   const lastIndex = history.ts.length - 1;
   const last = history.ts[lastIndex];
   if (last !== undefined && bucket < last) return history;
@@ -116,7 +135,6 @@ export function appendHostSample(history: HostMetrics, e: HostMetricsEvent, rang
     kept.push(value);
     return kept;
   };
-  const values = e as unknown as Partial<Record<SeriesColumn, number | null>>;
   const next = { ...history, ts: fold(history.ts, bucket) };
   for (const key of Object.keys(history) as Array<keyof HostMetrics>) {
     if (key === "ts") continue;
@@ -126,6 +144,53 @@ export function appendHostSample(history: HostMetrics, e: HostMetricsEvent, rang
     }
   }
   return next;
+}
+
+/** A `host:metrics` event folded into a host's history (see appendSample). */
+export function appendHostSample(history: HostMetrics, e: HostMetricsEvent, range: MetricsRange): HostMetrics {
+  return appendSample(history, e.ts, e as unknown as Partial<Record<SeriesColumn, number | null>>, range);
+}
+
+type WorkloadItem = WorkloadMetricsEvent["items"][number];
+
+/** One workload's entry of a `workload:metrics` event folded into its history (see appendSample). */
+export function appendWorkloadSample(
+  history: HostMetrics,
+  ts: number,
+  item: WorkloadItem,
+  range: MetricsRange,
+): HostMetrics {
+  const { cpuCores, memUsedBytes, netRxBps, netTxBps, diskReadBps, diskWriteBps } = item;
+  return appendSample(history, ts, { cpuCores, memUsedBytes, netRxBps, netTxBps, diskReadBps, diskWriteBps }, range);
+}
+
+/** How many points a workload row's CPU sparkline keeps (one per live tick). */
+export const WORKLOAD_SPARK_POINTS = 30;
+
+/**
+ * Appends each running workload's CPU use (as a share of its vCPUs, or of the host's cores
+ * when it has no limit) to its sparkline; workloads absent from the event keep theirs.
+ * Keys are `kind:externalId`, as live items are keyed.
+ */
+export function appendWorkloadSparks(
+  sparks: ReadonlyMap<string, readonly number[]>,
+  items: readonly WorkloadItem[],
+  capacityOf: (key: string) => number | null,
+): Map<string, readonly number[]> {
+  const next = new Map(sparks);
+  for (const item of items) {
+    const key = workloadKey(item.kind, item.externalId);
+    const capacity = capacityOf(key);
+    if (!capacity || capacity <= 0) continue;
+    const previous = next.get(key) ?? [];
+    next.set(key, [...previous.slice(-(WORKLOAD_SPARK_POINTS - 1)), item.cpuCores / capacity]);
+  }
+  return next;
+}
+
+/** How live items and workload rows are matched: driver ids are unique per kind on a host. */
+export function workloadKey(kind: string, externalId: string): string {
+  return `${kind}:${externalId}`;
 }
 
 /**

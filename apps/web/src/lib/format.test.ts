@@ -6,6 +6,7 @@ import {
   formatCount,
   formatDateTime,
   formatPercent,
+  formatPort,
   formatRelativeTime,
 } from "./format";
 
@@ -69,6 +70,10 @@ describe("formatCores and formatCount", () => {
     expect(formatCores(0)).toBe("0");
     expect(formatCores(3.456)).toBe("3.46");
     expect(formatCores(12.34)).toBe("12.3");
+    expect(formatCores(8, { trim: true })).toBe("8");
+    expect(formatCores(0.5, { trim: true })).toBe("0.5");
+    expect(formatCores(12.04, { trim: true })).toBe("12");
+    expect(formatCores(3.456, { trim: true })).toBe("3.46");
     expect(formatCores(128)).toBe("128");
     expect(formatCores(18826.4)).toBe("18,826");
   });
@@ -115,5 +120,20 @@ describe("formatDateTime", () => {
     const d = new Date(2025, 0, 2, 3, 4, 5);
     expect(formatDateTime(d)).toBe("2025-01-02 03:04:05");
     expect(formatDateTime(null)).toBe("—");
+  });
+});
+
+describe("formatPort", () => {
+  it("reads like docker ps", () => {
+    expect(formatPort({ hostIp: "0.0.0.0", hostPort: 8080, containerPort: 80, protocol: "tcp" })).toBe(
+      "0.0.0.0:8080->80/tcp",
+    );
+    expect(formatPort({ hostPort: 5353, containerPort: 53, protocol: "udp" })).toBe("5353->53/udp");
+    expect(formatPort({ hostIp: "::", hostPort: 443, containerPort: 443 })).toBe("[::]:443->443/tcp");
+  });
+
+  it("shows an unpublished port by itself", () => {
+    expect(formatPort({ containerPort: 6379 })).toBe("6379/tcp");
+    expect(formatPort({ hostPort: 0, containerPort: 6379, protocol: "tcp" })).toBe("6379/tcp");
   });
 });

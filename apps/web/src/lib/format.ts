@@ -57,12 +57,16 @@ export function formatPercent(ratio: number | null | undefined, fractionDigits =
   return `${(Object.is(rounded, -0) ? 0 : rounded).toFixed(fractionDigits)}%`;
 }
 
-/** Cores in use: 3.456 -> "3.46", 12.34 -> "12.3". */
-export function formatCores(cores: number | null | undefined): string {
+/**
+ * Cores in use: 3.456 -> "3.46", 12.34 -> "12.3". With `trim`, trailing zeros go, as for an
+ * allocation: 8 -> "8", 0.5 -> "0.5".
+ */
+export function formatCores(cores: number | null | undefined, options: { trim?: boolean } = {}): string {
   if (!isFiniteNumber(cores)) return EMPTY;
   if (cores === 0) return "0";
   if (Math.abs(cores) >= 1000) return formatCount(cores);
-  return toShortFixed(cores);
+  const fixed = toShortFixed(cores);
+  return options.trim && fixed.includes(".") ? fixed.replace(/\.?0+$/, "") : fixed;
 }
 
 /** A plain count with thousands separators: 12345 -> "12,345". */
@@ -113,4 +117,17 @@ export function formatDateTime(value: TimeInput): string {
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** A published port as `docker ps` shows it: "0.0.0.0:8080->80/tcp", or "80/tcp" when not published. */
+export function formatPort(port: {
+  hostIp?: string | undefined;
+  hostPort?: number | undefined;
+  containerPort: number;
+  protocol?: string | undefined;
+}): string {
+  const inner = `${port.containerPort}/${port.protocol ?? "tcp"}`;
+  if (!port.hostPort) return inner;
+  const ip = port.hostIp ? (port.hostIp.includes(":") ? `[${port.hostIp}]` : port.hostIp) : "";
+  return `${ip ? `${ip}:` : ""}${port.hostPort}->${inner}`;
 }

@@ -1,6 +1,6 @@
 /**
- * The one Node HTTP server: tRPC (/api/trpc), agent enrolment (POST /api/agent/enroll),
- * health (/healthz), Socket.IO (/socket.io/), the agent gateway (WebSocket /agent) and,
+ * The one Node HTTP server: tRPC (/api/trpc), agent enrolment (POST /api/agent/enroll), blobs
+ * (POST /api/blobs from browsers, GET /api/agent/blobs/:id for agents), health (/healthz), Socket.IO (/socket.io/), the agent gateway (WebSocket /agent) and,
  * for everything else, the Next.js dashboard. API routes are answered here, before Next,
  * so tRPC and Prisma code is never bundled by Next.
  */
@@ -10,11 +10,14 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createPrisma } from "@flotilla/db";
-import { AGENT_ENROLL_PATH, AGENT_GATEWAY_PATH, CloseCode } from "@flotilla/protocol";
+import { AGENT_BLOBS_PATH_PREFIX, AGENT_ENROLL_PATH, AGENT_GATEWAY_PATH, CloseCode } from "@flotilla/protocol";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import pg from "pg";
 import { createSignInLimits } from "./auth/sign-in.js";
+import { BLOB_UPLOAD_PATH, handleBlobUpload } from "./commands/blob-upload-endpoint.js";
+import { type CommandDispatcher, createCommandDispatcher } from "./commands/dispatcher.js";
 import type { Config } from "./env.js";
+import { handleAgentBlobRequest } from "./gateway/blob-endpoint.js";
 import { handleEnrollRequest } from "./gateway/enroll-endpoint.js";
 import { type AgentGateway, createAgentGateway } from "./gateway/gateway.js";
 import { createLivenessSweeper, type LivenessSweeper } from "./gateway/liveness-sweeper.js";
@@ -55,6 +58,7 @@ interface Running {
   services: Services;
   live: LiveServer;
   gateway: AgentGateway;
+  commands: CommandDispatcher;
   sweeper: LivenessSweeper;
   next: { handle: NextHandler; upgrade: NextUpgrade; close(): Promise<void> } | null;
   trpcContext: ReturnType<typeof createContextFactory>;
@@ -123,6 +127,14 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       });
       return;
     }
+    if (pathname.startsWith(AGENT_BLOBS_PATH_PREFIX)) {
+      void handleAgentBlobRequest(req, res, pathname, r.services);
+      return;
+    }
+    if (pathname === BLOB_UPLOAD_PATH) {
+      void handleBlobUpload(req, res, r.services);
+      return;
+    }
     if (pathname.startsWith(LIVE_PATH)) return r.live.handleRequest(req, res);
     if (r.next) {
       r.next.handle(req, res).catch((err: unknown) => {
@@ -186,6 +198,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
     pool.on("error", (err) => log.error({ err }, "idle PostgreSQL connection failed"));
     let sweeper: LivenessSweeper | null = null;
+    let commands: CommandDispatcher | null = null;
     try {
       await pool.query("SELECT 1").catch((err: Error) => {
         throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`);
@@ -199,18 +212,22 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         live: live.publisher,
         signInLimits: createSignInLimits(),
       };
-      const gateway = createAgentGateway(services);
+      commands = createCommandDispatcher({ ...services, databaseUrl: config.databaseUrl });
+      const gateway = createAgentGateway({ ...services, commands });
       sweeper = createLivenessSweeper(services, { offlineAfterIntervals: config.offlineAfterIntervals });
       await sweeper.start();
+      // Before agents can connect: it sends them their commands as they are welcomed.
+      await commands.start();
       await listen();
       // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
       const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);
       gateway.start();
-      running = { services, live, gateway, sweeper, next, trpcContext: createContextFactory(services) };
+      running = { services, live, gateway, commands, sweeper, next, trpcContext: createContextFactory(services) };
       log.info({ port: appServer.port, ui: config.ui }, "server started");
     } catch (err) {
       // Undo what was started, so a failed start leaves no timers, sockets or connections behind.
       await sweeper?.stop().catch(() => {});
+      await commands?.stop().catch(() => {});
       if (server.listening) await new Promise((done) => server.close(done));
       await pool.end().catch(() => {});
       await prisma.$disconnect().catch(() => {});
@@ -221,7 +238,8 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
   /**
    * Shutdown order matters: stop taking new connections; close agents with 1001 so they
    * reconnect elsewhere; close browsers' live connections; let agents' queued writes finish
-   * (flush); stop Next and background jobs; end HTTP; close the database last, since
+   * (flush: their command results go through the dispatcher, so it stops after); stop Next
+   * and background jobs; end HTTP; close the database last, since
    * everything before may still be writing to it.
    */
   async function stop() {
@@ -234,6 +252,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     r.gateway.closeAll();
     await r.live.close();
     await r.gateway.flush(DRAIN_TIMEOUT_MS);
+    await r.commands.stop();
     await r.sweeper.stop();
     await r.next?.close().catch((err: unknown) => log.warn({ err }, "closing Next.js failed"));
     server.closeIdleConnections();

@@ -22,7 +22,6 @@ export interface EngineEventHandlers {
   onEvent(event: EngineEvent): void;
   /** The stream is open; `first` is false after a reconnect. */
   onConnected(first: boolean): void;
-  onDisconnected(error?: unknown): void;
 }
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, capMs: 10_000 };
@@ -119,9 +118,11 @@ export class EngineEventStream {
 
   private retry(error: unknown): void {
     if (this.stopped) return;
-    const delay = backoffDelay(this.attempt++, this.backoff);
-    this.logger.warn({ err: error, retryInMs: delay }, "container engine event stream lost; reconnecting");
-    this.handlers.onDisconnected(error);
+    const attempt = this.attempt++;
+    const delay = backoffDelay(attempt, this.backoff);
+    // Once per outage at warn: an engine that stays down would fill the log.
+    const level = attempt === 0 ? "warn" : "debug";
+    this.logger[level]({ err: error, retryInMs: delay }, "container engine event stream lost; reconnecting");
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.open(), delay);
   }

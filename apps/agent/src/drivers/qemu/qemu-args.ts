@@ -61,19 +61,25 @@ function networkArgs(def: VmDefinition): string[] {
   if (network.mode === "none") return [];
   let netdev: string;
   if (network.mode === "user") {
-    const forwards = network.hostfwd.map(
-      (f) => `hostfwd=${f.protocol}:${f.hostIp}:${f.hostPort}-:${f.guestPort}`,
-    );
+    const forwards = network.hostfwd.map((f) => `hostfwd=${f.protocol}:${f.hostIp}:${f.hostPort}-:${f.guestPort}`);
     netdev = ["user", "id=net0", ...forwards].join(",");
   } else {
     // script=no: the agent runs no helper scripts; bridging the tap is the host's business.
     netdev = `tap,id=net0,ifname=${network.ifname},script=no,downscript=no`;
   }
-  return ["-netdev", netdev, "-device", `virtio-net-pci,netdev=net0,mac=${macFromUuid(def.uuid)}`];
+  return ["-netdev", netdev, "-device", `virtio-net-pci,netdev=net0,mac=${def.mac ?? macFromUuid(def.uuid)}`];
+}
+
+export interface LaunchOptions {
+  /**
+   * `tcp:HOST:PORT`: wait for a live migration instead of booting (the target of a migration).
+   * The machine must be built from the same definition as the source's.
+   */
+  incoming?: string;
 }
 
 /** The full argument list (without the binary) to start `def` as a daemonized QEMU. */
-export function buildQemuArgs(def: VmDefinition, accel: Accel): string[] {
+export function buildQemuArgs(def: VmDefinition, accel: Accel, launch: LaunchOptions = {}): string[] {
   const args = [
     "-name",
     `guest=${def.name}`,
@@ -103,5 +109,6 @@ export function buildQemuArgs(def: VmDefinition, accel: Accel): string[] {
   args.push("-chardev", `file,id=console,path=${optValue(def.consoleLog)}`, "-serial", "chardev:console");
   args.push(...bootArgs(def), ...diskArgs(def), ...networkArgs(def));
   if (hasBalloon(def)) args.push("-device", "virtio-balloon-pci,id=balloon0");
+  if (launch.incoming) args.push("-incoming", launch.incoming);
   return args;
 }

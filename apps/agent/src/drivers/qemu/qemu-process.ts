@@ -7,16 +7,26 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { withLauncher } from "./host-tools.js";
 import { isQemuFor, parsePidStat } from "./proc-pid.js";
 
 export class QemuStartError extends Error {
   override readonly name = "QemuStartError";
 }
 
-/** Runs the launching QEMU to its exit; resolves when the daemon is up, rejects with QEMU's own message. */
-export function launchQemu(binary: string, args: readonly string[], timeoutMs = 30_000): Promise<void> {
+/**
+ * Runs the launching QEMU to its exit; resolves when the daemon is up, rejects with QEMU's own
+ * message. `launcher` is a command prefix QEMU runs under (e.g. `ip netns exec NS`).
+ */
+export function launchQemu(
+  binary: string,
+  args: readonly string[],
+  timeoutMs = 30_000,
+  launcher: readonly string[] = [],
+): Promise<void> {
+  const [file, ...argv] = withLauncher(launcher, binary, args) as [string, ...string[]];
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(file, argv, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => {
@@ -93,5 +103,22 @@ export function canRun(binary: string, args: readonly string[] = ["--version"], 
     const child = spawn(binary, args, { stdio: "ignore", timeout: timeoutMs });
     child.on("error", () => resolve(false));
     child.on("exit", (code) => resolve(code === 0));
+  });
+}
+
+/**
+ * Whether KVM really works: /dev/kvm can be present and writable while KVM fails (nested
+ * virtualisation without MSR support aborts QEMU at the first CPU reset). A QEMU that sets up a
+ * KVM CPU, stopped (-S), and quits over QMP on stdio tells, in ~0.1 s.
+ */
+export function probeKvm(binary: string, timeoutMs = 10_000): Promise<boolean> {
+  const args = ["-accel", "kvm", "-cpu", "host", "-machine", "pc", "-nodefaults", "-no-user-config"];
+  args.push("-display", "none", "-m", "16", "-S", "-qmp", "stdio");
+  return new Promise((resolve) => {
+    const child = spawn(binary, args, { stdio: ["pipe", "ignore", "ignore"], timeout: timeoutMs });
+    child.on("error", () => resolve(false));
+    child.on("exit", (code) => resolve(code === 0));
+    child.stdin.on("error", () => undefined); // QEMU may be gone before it reads
+    child.stdin.end('{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n');
   });
 }

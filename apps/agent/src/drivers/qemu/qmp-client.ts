@@ -89,7 +89,10 @@ export class QmpClient {
         }),
         new Promise<never>((_, reject) => {
           // A monitor held by another client accepts the connection but never greets.
-          timer = setTimeout(() => reject(new QmpTimeoutError(`no QMP greeting on ${path} within ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new QmpTimeoutError(`no QMP greeting on ${path} within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
         }),
       ]);
       await client.execute("qmp_capabilities", undefined, { timeoutMs });
@@ -107,7 +110,11 @@ export class QmpClient {
   }
 
   /** Runs one command; resolves with its `return` value. */
-  execute<T = unknown>(command: string, args?: Record<string, unknown>, options: { timeoutMs?: number } = {}): Promise<T> {
+  execute<T = unknown>(
+    command: string,
+    args?: Record<string, unknown>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<T> {
     if (this.closedWith) return Promise.reject(new QmpClosedError(`${command}: ${this.closedWith.message}`));
     const id = `flotilla-${this.nextId++}`;
     const timeoutMs = options.timeoutMs ?? this.commandTimeoutMs;
@@ -118,7 +125,9 @@ export class QmpClient {
         reject(new QmpTimeoutError(`${command}: no reply within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { command, resolve: resolve as (value: unknown) => void, reject, timer });
-      this.socket.write(`${JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id })}\n`);
+      this.socket.write(
+        `${JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id })}\n`,
+      );
     });
   }
 

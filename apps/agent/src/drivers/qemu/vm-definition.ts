@@ -24,12 +24,17 @@ const hostfwdSchema = z.object({
   guestPort: z.number().int().min(1).max(65535),
 });
 
+const ifnameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, "invalid interface name");
+
 const networkSchema = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("none") }),
   /** QEMU's user-mode (slirp) network: no host device, ports reach the guest through hostfwd. */
   z.object({ mode: z.literal("user"), hostfwd: z.array(hostfwdSchema).max(64).default([]) }),
-  /** A host tap device (created by QEMU when missing, attached to a bridge by the operator). */
-  z.object({ mode: z.literal("tap"), ifname: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, "invalid interface name") }),
+  /**
+   * A host tap device, created by QEMU when missing (and gone when QEMU exits). With `bridge`,
+   * the driver attaches it to that bridge once QEMU has started; without, that is the operator's.
+   */
+  z.object({ mode: z.literal("tap"), ifname: ifnameSchema, bridge: ifnameSchema.optional() }),
 ]);
 
 const diskSchema = z.object({
@@ -46,7 +51,12 @@ const vmFields = z.object({
   /** `auto`: KVM when /dev/kvm is usable, else TCG. */
   accel: z.enum(["auto", "kvm", "tcg"]).default("auto"),
   vcpus: z.number().int().min(1).max(256).default(1),
-  memoryMiB: z.number().int().min(16).max(4 * 1024 * 1024).default(128),
+  memoryMiB: z
+    .number()
+    .int()
+    .min(16)
+    .max(4 * 1024 * 1024)
+    .default(128),
   kernel: z
     .object({
       path: absPath,
@@ -60,6 +70,16 @@ const vmFields = z.object({
     .optional(),
   disks: z.array(diskSchema).max(16).default([]),
   network: networkSchema.default({ mode: "none" }),
+  /** The NIC's MAC; derived from the uuid when absent, so a clone (new uuid) gets its own. */
+  mac: z
+    .string()
+    .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, "must be a MAC address like 52:54:00:12:34:56")
+    .optional(),
+  /**
+   * A template VM is not started: its disks are the read-only base of linked clones, which
+   * would be corrupted if it wrote to them (Proxmox's rule too).
+   */
+  template: z.boolean().default(false),
   /** A virtio-balloon device: memory figures from the guest instead of the process RSS. */
   balloon: z.boolean().default(true),
   labels: z.record(z.string().max(255), z.string().max(4096)).default({}),
@@ -113,6 +133,12 @@ export function vmRuntimePaths(stateDir: string, uuid: string) {
     pidFile: `${base}.pid`,
     consoleLog: `${base}.console.log`,
   };
+}
+
+/** The spec a definition was made from, without its host-specific runtime paths. */
+export function specOf(def: VmDefinition): z.infer<typeof vmSpecSchema> {
+  const { qmpSocket, qmpAdminSocket, pidFile, consoleLog, createdAt, ...spec } = def;
+  return spec;
 }
 
 /** Builds the definition for a validated spec; throws when the socket paths would be too long. */

@@ -104,7 +104,10 @@ export function vmSample(
 async function readTapCounters(sysRoot: string, ifname: string): Promise<Map<string, ByteCounters>> {
   const dir = join(sysRoot, "class/net", ifname, "statistics");
   try {
-    const [rx, tx] = await Promise.all([readFile(join(dir, "rx_bytes"), "utf8"), readFile(join(dir, "tx_bytes"), "utf8")]);
+    const [rx, tx] = await Promise.all([
+      readFile(join(dir, "rx_bytes"), "utf8"),
+      readFile(join(dir, "tx_bytes"), "utf8"),
+    ]);
     // The host receives on the tap what the guest sends, and the other way round.
     return new Map([[ifname, { rx: Number(tx), tx: Number(rx) }]]);
   } catch {
@@ -135,7 +138,12 @@ export async function readVmCounters(
       : undefined,
     def.network.mode === "tap" ? readTapCounters(sysRoot, def.network.ifname) : new Map<string, ByteCounters>(),
   ]);
-  const mem = vmMemory(def.memoryMiB * 1024 * 1024, parseVmRss(status), balloonInfo?.actual, guestAvailableBytes(guestStats));
+  const mem = vmMemory(
+    def.memoryMiB * 1024 * 1024,
+    parseVmRss(status),
+    balloonInfo?.actual,
+    guestAvailableBytes(guestStats),
+  );
   return {
     at: performance.now(),
     cpuTicks: parsePidStat(stat).cpuTicks,

@@ -4,10 +4,12 @@
  * goes away, so the agent's inventory deltas and events get exercised too.
  */
 import type { Sample, Workload } from "@flotilla/protocol";
+import type { CommandHandlers } from "../../commands/handler.js";
 import type { Driver, DriverEvent, DriverListener } from "../driver.js";
 import { ARCHETYPES } from "./archetypes.js";
 import { createWorkload, type SimHostModel, type SimWorkload } from "./host-model.js";
 import { createRandom, hashParts, pick } from "./random.js";
+import { createSimLogsHandler } from "./sim-logs.js";
 import { sampleWorkload } from "./usage.js";
 
 export interface SimDriverOptions {
@@ -15,6 +17,8 @@ export interface SimDriverOptions {
   churnEveryMs?: number;
   /** Chance of a change in each churn period. */
   churnProbability?: number;
+  /** How often a followed simulated container log gets a line. */
+  logLineEveryMs?: number;
 }
 
 const MAX_WORKLOADS = 40;
@@ -25,6 +29,7 @@ export class SimDriver implements Driver {
   private lastChurnEpoch: number | undefined;
   private readonly churnEveryMs: number;
   private readonly churnProbability: number;
+  private readonly logLineEveryMs: number;
 
   constructor(
     private readonly model: SimHostModel,
@@ -32,6 +37,12 @@ export class SimDriver implements Driver {
   ) {
     this.churnEveryMs = options.churnEveryMs ?? 120_000;
     this.churnProbability = options.churnProbability ?? 0.3;
+    this.logLineEveryMs = options.logLineEveryMs ?? 500;
+  }
+
+  commandHandlers(): CommandHandlers {
+    const find = (id: string) => this.model.workloads.find((w) => w.workload.id === id);
+    return { "container.logs": createSimLogsHandler(find, this.logLineEveryMs) };
   }
 
   async start(listener: DriverListener): Promise<void> {

@@ -12,9 +12,16 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { CHART_THEME, withAlpha } from "@/lib/chart-theme";
 import { cn } from "@/lib/cn";
-import { formatBytes, formatBytesPerSecond, formatCount, formatDateTime, formatPercent } from "@/lib/format";
+import {
+  formatBytes,
+  formatBytesPerSecond,
+  formatCores,
+  formatCount,
+  formatDateTime,
+  formatPercent,
+} from "@/lib/format";
 
-export type ChartUnit = "ratio" | "bytes" | "bytesPerSecond" | "number";
+export type ChartUnit = "ratio" | "bytes" | "bytesPerSecond" | "cores" | "number";
 
 export interface ChartSeries {
   label: string;
@@ -45,6 +52,8 @@ export function formatValue(unit: ChartUnit, value: number | null | undefined): 
       return formatBytes(value);
     case "bytesPerSecond":
       return formatBytesPerSecond(value);
+    case "cores":
+      return value === null || value === undefined ? "—" : `${formatCores(value, { trim: true })} cores`;
     default:
       return value === null || value === undefined ? "—" : formatCount(value);
   }
@@ -53,6 +62,7 @@ export function formatValue(unit: ChartUnit, value: number | null | undefined): 
 /** Axis labels are shorter than legend values: "50%", "1.5 GiB", "20 MiB/s". */
 function formatTick(unit: ChartUnit, value: number): string {
   if (unit === "ratio") return `${Math.round(value * 100)}%`;
+  if (unit === "cores") return formatCores(value, { trim: true });
   return formatValue(unit, value).replace(/\.0+ /, " ");
 }
 

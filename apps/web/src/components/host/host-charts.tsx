@@ -6,34 +6,13 @@
  * without refetching.
  */
 import { useQuery } from "@tanstack/react-query";
-import { Loader2 } from "lucide-react";
 import { useMemo } from "react";
 import { type ChartSeries, TimeSeriesChart } from "@/components/charts/time-series-chart";
-import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { Segmented } from "@/components/ui/segmented";
-import type { HostMetrics, MetricsRange } from "@/lib/api-types";
+import { UsageCard } from "@/components/charts/usage-card";
+import type { MetricsRange } from "@/lib/api-types";
 import { SERIES_COLORS } from "@/lib/chart-theme";
-import { insertGaps, RANGE_BUCKET_SECONDS, RANGE_SECONDS } from "@/lib/fleet-live";
-import { errorMessage, useTRPC } from "@/lib/trpc";
-
-export const RANGES: ReadonlyArray<{ value: MetricsRange; label: string; ariaLabel: string }> = [
-  { value: "1h", label: "1h", ariaLabel: "1h" },
-  { value: "24h", label: "24h", ariaLabel: "24h" },
-  { value: "7d", label: "7d", ariaLabel: "7d" },
-];
-
-const EMPTY: HostMetrics = {
-  ts: [],
-  cpuCores: [],
-  cpuRatio: [],
-  memUsedBytes: [],
-  memTotalBytes: [],
-  netRxBps: [],
-  netTxBps: [],
-  diskReadBps: [],
-  diskWriteBps: [],
-  load1: [],
-};
+import { EMPTY_SERIES, insertGaps, RANGE_BUCKET_SECONDS, RANGE_SECONDS } from "@/lib/fleet-live";
+import { useTRPC } from "@/lib/trpc";
 
 export interface HostChartsProps {
   hostId: string;
@@ -47,7 +26,7 @@ export function HostCharts({ hostId, intervalMs, range, onRangeChange }: HostCha
   const metrics = useQuery(trpc.fleet.hostMetrics.queryOptions({ id: hostId, range }, { staleTime: 10_000 }));
 
   const series = useMemo(() => {
-    const raw = metrics.data ?? EMPTY;
+    const raw = metrics.data ?? EMPTY_SERIES;
     const step = Math.max(RANGE_BUCKET_SECONDS[range], (intervalMs ?? 0) / 1000);
     return insertGaps(raw, step * 3);
   }, [metrics.data, range, intervalMs]);
@@ -72,54 +51,29 @@ export function HostCharts({ hostId, intervalMs, range, onRangeChange }: HostCha
   const windowSeconds = RANGE_SECONDS[range];
 
   return (
-    <Card>
-      <CardHeader className="border-border border-b pb-3">
-        <div className="flex items-center gap-2">
-          <CardTitle>Usage</CardTitle>
-          {metrics.isFetching ? (
-            <Loader2 aria-label="Loading chart data" className="size-3.5 animate-spin text-fg-subtle" />
-          ) : null}
-        </div>
-        <Segmented<MetricsRange> label="Time range" value={range} onChange={onRangeChange} options={RANGES} />
-      </CardHeader>
-      <CardContent className="pt-4">
-        {metrics.isError ? (
-          <p role="alert" className="py-10 text-center text-danger text-sm">
-            Could not load metrics: {errorMessage(metrics.error)}
-          </p>
-        ) : (
-          <div className="grid grid-cols-1 gap-x-8 gap-y-6 xl:grid-cols-2">
-            <TimeSeriesChart
-              title="CPU"
-              unit="ratio"
-              ts={series.ts}
-              series={charts.cpu}
-              windowSeconds={windowSeconds}
-            />
-            <TimeSeriesChart
-              title="Memory"
-              unit="bytes"
-              ts={series.ts}
-              series={charts.memory}
-              windowSeconds={windowSeconds}
-            />
-            <TimeSeriesChart
-              title="Network"
-              unit="bytesPerSecond"
-              ts={series.ts}
-              series={charts.network}
-              windowSeconds={windowSeconds}
-            />
-            <TimeSeriesChart
-              title="Disk"
-              unit="bytesPerSecond"
-              ts={series.ts}
-              series={charts.disk}
-              windowSeconds={windowSeconds}
-            />
-          </div>
-        )}
-      </CardContent>
-    </Card>
+    <UsageCard range={range} onRangeChange={onRangeChange} fetching={metrics.isFetching} error={metrics.error}>
+      <TimeSeriesChart title="CPU" unit="ratio" ts={series.ts} series={charts.cpu} windowSeconds={windowSeconds} />
+      <TimeSeriesChart
+        title="Memory"
+        unit="bytes"
+        ts={series.ts}
+        series={charts.memory}
+        windowSeconds={windowSeconds}
+      />
+      <TimeSeriesChart
+        title="Network"
+        unit="bytesPerSecond"
+        ts={series.ts}
+        series={charts.network}
+        windowSeconds={windowSeconds}
+      />
+      <TimeSeriesChart
+        title="Disk"
+        unit="bytesPerSecond"
+        ts={series.ts}
+        series={charts.disk}
+        windowSeconds={windowSeconds}
+      />
+    </UsageCard>
   );
 }

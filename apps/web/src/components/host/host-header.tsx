@@ -1,33 +1,12 @@
 import { ChevronRight } from "lucide-react";
 import Link from "next/link";
-import type { ReactNode } from "react";
 import { HostStatusBadge } from "@/components/fleet/host-status-badge";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { Fact } from "@/components/ui/fact";
 import { RelativeTime } from "@/components/ui/relative-time";
 import type { HostDetail } from "@/lib/api-types";
 import { formatBytes, formatDateTime } from "@/lib/format";
-
-function Fact({
-  label,
-  children,
-  testId,
-  wide = false,
-}: {
-  label: string;
-  children: ReactNode;
-  testId?: string;
-  wide?: boolean;
-}) {
-  return (
-    <div className={wide ? "col-span-2 min-w-0" : "min-w-0"}>
-      <dt className="text-[11px] text-fg-subtle uppercase tracking-wider">{label}</dt>
-      <dd className="mt-0.5 truncate text-fg text-sm" data-testid={testId}>
-        {children}
-      </dd>
-    </div>
-  );
-}
 
 /** Who the host is and what it can hold: identity, capacity, drivers, agent. */
 export function HostHeader({ host }: { host: HostDetail }) {

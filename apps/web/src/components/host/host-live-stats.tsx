@@ -1,9 +1,8 @@
-import type { ReactNode } from "react";
-import { Card } from "@/components/ui/card";
 import { Meter } from "@/components/ui/meter";
+import { RatePair, StatCard as Stat } from "@/components/ui/stat-card";
 import type { HostDetail } from "@/lib/api-types";
 import { SERIES_COLORS } from "@/lib/chart-theme";
-import { formatBytes, formatBytesPerSecond, formatCores, formatPercent } from "@/lib/format";
+import { formatBytes, formatCores, formatPercent } from "@/lib/format";
 import type { HostMetricsEvent } from "@/shared/live-events";
 
 /** The newest figures of a host, from the live stream or, before the first tick, its history. */
@@ -31,39 +30,6 @@ export function figuresFromEvent(e: HostMetricsEvent): HostNowFigures {
   };
 }
 
-interface RateRow {
-  label: string;
-  color: string;
-  value: number | null | undefined;
-}
-
-/** Two rates, one per line, keyed by the same colours as the charts below. */
-function RatePair({ rows, testId }: { rows: RateRow[]; testId: string }) {
-  return (
-    <dl className="space-y-0.5 font-normal text-sm" data-testid={testId}>
-      {rows.map((r) => (
-        <div key={r.label} className="flex items-baseline justify-between gap-3">
-          <dt className="flex items-center gap-1.5 text-fg-subtle text-xs">
-            <span aria-hidden className="size-1.5 rounded-full" style={{ backgroundColor: r.color }} />
-            {r.label}
-          </dt>
-          <dd className="font-semibold text-fg">{formatBytesPerSecond(r.value)}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-function Stat({ label, children, footer }: { label: string; children: ReactNode; footer?: ReactNode }) {
-  return (
-    <Card className="px-4 py-3" role="group" aria-label={label}>
-      <p className="font-medium text-fg-subtle text-xs">{label}</p>
-      <div className="mt-1 font-semibold text-fg text-lg tabular-nums tracking-tight">{children}</div>
-      {footer ? <div className="mt-1.5 text-fg-subtle text-xs tabular-nums">{footer}</div> : null}
-    </Card>
-  );
-}
-
 export function HostLiveStats({ host, figures }: { host: HostDetail; figures: HostNowFigures | null }) {
   const offline = host.status === "offline";
   const cpu = offline ? null : (figures?.cpuRatio ?? host.now?.cpuRatio ?? null);
@@ -76,7 +42,7 @@ export function HostLiveStats({ host, figures }: { host: HostDetail; figures: Ho
       : (host.now?.memRatio ?? null);
 
   return (
-    <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
+    <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
       <Stat
         label="CPU now"
         footer={

@@ -1,21 +1,23 @@
 "use client";
 
 /**
- * One host: identity and capacity, live figures, usage charts over a chosen range (kept in
- * the URL), and its workloads.
+ * One host: identity and capacity, live figures, usage charts over a chosen range, and tabs
+ * for its workloads and its events (range and tab kept in the URL).
  */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useSearchParams } from "next/navigation";
 import { useState } from "react";
+import { RANGE_VALUES } from "@/components/charts/usage-card";
 import { Card } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import type { HostMetrics, MetricsRange } from "@/lib/api-types";
 import { useLiveEvent } from "@/lib/live-socket";
 import { errorMessage, useTRPC } from "@/lib/trpc";
+import { useSearchParam } from "@/lib/use-search-param";
 import { useWatchHost } from "@/lib/watched-hosts";
-import { HostCharts, RANGES } from "./host-charts";
+import { HostCharts } from "./host-charts";
+import { HostEventsPanel } from "./host-events-panel";
 import { HostHeader } from "./host-header";
 import { figuresFromEvent, HostLiveStats, type HostNowFigures } from "./host-live-stats";
 import { WorkloadsPanel } from "./workloads-panel";
@@ -43,10 +45,8 @@ function figuresFromHistory(m: HostMetrics | undefined): HostNowFigures | null {
   };
 }
 
-function readRange(params: URLSearchParams): MetricsRange {
-  const value = params.get("range");
-  return RANGES.find((r) => r.value === value)?.value ?? "1h";
-}
+type HostTab = "workloads" | "events";
+const TABS: readonly HostTab[] = ["workloads", "events"];
 
 function SoonPanel({ what }: { what: string }) {
   return <p className="py-10 text-center text-fg-subtle text-sm">{what} arrive in a coming release.</p>;
@@ -54,8 +54,8 @@ function SoonPanel({ what }: { what: string }) {
 
 export function HostView({ hostId }: { hostId: string }) {
   const trpc = useTRPC();
-  const params = useSearchParams();
-  const [range, setRange] = useState<MetricsRange>(() => readRange(new URLSearchParams(params.toString())));
+  const [range, setRange] = useSearchParam<MetricsRange>("range", RANGE_VALUES, "1h");
+  const [tab, setTab] = useSearchParam<HostTab>("tab", TABS, "workloads");
   const [liveFigures, setLiveFigures] = useState<HostNowFigures | null>(null);
 
   useWatchHost(hostId);
@@ -66,15 +66,6 @@ export function HostView({ hostId }: { hostId: string }) {
   useLiveEvent("host:metrics", (e) => {
     if (e.hostId === hostId) setLiveFigures(figuresFromEvent(e));
   });
-
-  const changeRange = (next: MetricsRange) => {
-    setRange(next);
-    const search = new URLSearchParams(window.location.search);
-    if (next === "1h") search.delete("range");
-    else search.set("range", next);
-    const query = search.toString();
-    window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
-  };
 
   if (host.isError) {
     const notFound = host.error.data?.code === "NOT_FOUND";
@@ -109,9 +100,9 @@ export function HostView({ hostId }: { hostId: string }) {
       <title>{`${h.name} · Flotilla`}</title>
       <HostHeader host={h} />
       <HostLiveStats host={h} figures={liveFigures ?? figuresFromHistory(metrics.data)} />
-      <HostCharts hostId={hostId} intervalMs={h.intervalMs} range={range} onRangeChange={changeRange} />
+      <HostCharts hostId={hostId} intervalMs={h.intervalMs} range={range} onRangeChange={setRange} />
 
-      <Tabs defaultValue="workloads">
+      <Tabs value={tab} onValueChange={(v) => setTab(v as HostTab)}>
         <TabsList aria-label="Host sections">
           <TabsTrigger value="workloads">
             Workloads
@@ -122,9 +113,7 @@ export function HostView({ hostId }: { hostId: string }) {
           <TabsTrigger value="images" disabled title="Coming soon">
             Images
           </TabsTrigger>
-          <TabsTrigger value="events" disabled title="Coming soon">
-            Events
-          </TabsTrigger>
+          <TabsTrigger value="events">Events</TabsTrigger>
           <TabsTrigger value="commands" disabled title="Coming soon">
             Commands
           </TabsTrigger>
@@ -136,7 +125,7 @@ export function HostView({ hostId }: { hostId: string }) {
           <SoonPanel what="Images" />
         </TabsContent>
         <TabsContent value="events">
-          <SoonPanel what="Events" />
+          <HostEventsPanel hostId={hostId} />
         </TabsContent>
         <TabsContent value="commands">
           <SoonPanel what="Commands" />

@@ -2,7 +2,8 @@
 
 /**
  * A host's VMs and containers with their state and live usage. Joining the host's live room
- * brings `workload:metrics` for it; those figures replace the ones the list was loaded with.
+ * brings `workload:metrics` for it; those figures replace the ones the list was loaded with,
+ * and each tick adds a point to the row's CPU sparkline. Names link to the workload pages.
  */
 import { useQuery } from "@tanstack/react-query";
 import {
@@ -16,15 +17,18 @@ import {
   tableFeatures,
   useTable,
 } from "@tanstack/react-table";
-import { ArrowDown, ArrowUp, Box, Monitor } from "lucide-react";
+import { ArrowDown, ArrowUp } from "lucide-react";
+import Link from "next/link";
 import { useMemo, useState } from "react";
-import { Badge, type BadgeTone } from "@/components/ui/badge";
+import { Sparkline } from "@/components/fleet/sparkline";
 import { Meter } from "@/components/ui/meter";
 import { Segmented } from "@/components/ui/segmented";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { kindLabel, WorkloadKindIcon, WorkloadStateBadge } from "@/components/workload/workload-badges";
 import type { Workload } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
+import { appendWorkloadSparks, WORKLOAD_SPARK_POINTS, workloadKey } from "@/lib/fleet-live";
 import { formatBytes, formatCores, formatCount } from "@/lib/format";
 import { useHostSubscription, useLiveEvent } from "@/lib/live-socket";
 import { errorMessage, useTRPC } from "@/lib/trpc";
@@ -37,25 +41,8 @@ type KindFilter = "all" | "vm" | "container";
 interface WorkloadView extends Workload {
   usage: { cpuCores: number; memUsedBytes: number } | null;
   hostCores: number;
-}
-
-const STATE_TONES: Record<string, BadgeTone> = {
-  running: "ok",
-  paused: "warn",
-  restarting: "warn",
-  created: "info",
-  stopped: "neutral",
-  exited: "neutral",
-  dead: "danger",
-  unknown: "danger",
-};
-
-export function WorkloadStateBadge({ state }: { state: string }) {
-  return (
-    <Badge tone={STATE_TONES[state] ?? "neutral"} dot className="capitalize">
-      {state}
-    </Badge>
-  );
+  /** CPU use as a share of its vCPUs (or the host's cores), one point per live tick. */
+  spark: readonly number[];
 }
 
 const features = tableFeatures({
@@ -70,24 +57,27 @@ const columns = helper.columns([
     header: "Name",
     sortFn: "alphanumeric",
     cell: ({ row }) => (
-      <span className="font-medium text-fg" data-testid={`workload-name-${row.original.externalId}`}>
-        {row.original.name}
+      <span className="inline-flex items-center gap-1.5">
+        {/* The Kind column is hidden on narrow screens; the icon keeps the kind in view. */}
+        <WorkloadKindIcon kind={row.original.kind} className="text-fg-subtle lg:hidden" />
+        <Link
+          href={`/workloads/${row.original.id}`}
+          className="font-medium text-fg hover:text-accent hover:underline"
+          data-testid={`workload-name-${row.original.externalId}`}
+        >
+          {row.original.name}
+        </Link>
       </span>
     ),
   }),
   helper.accessor("kind", {
     header: "Kind",
     sortFn: "alphanumeric",
-    cell: ({ getValue }) =>
-      getValue() === "vm" ? (
-        <span className="inline-flex items-center gap-1.5 text-fg-muted">
-          <Monitor aria-hidden className="size-3.5" /> VM
-        </span>
-      ) : (
-        <span className="inline-flex items-center gap-1.5 text-fg-muted">
-          <Box aria-hidden className="size-3.5" /> Container
-        </span>
-      ),
+    cell: ({ getValue }) => (
+      <span className="inline-flex items-center gap-1.5 text-fg-muted">
+        <WorkloadKindIcon kind={getValue()} /> {kindLabel(getValue())}
+      </span>
+    ),
   }),
   helper.accessor("state", {
     header: "State",
@@ -99,7 +89,7 @@ const columns = helper.columns([
     header: "Image",
     sortFn: "alphanumeric",
     cell: ({ getValue }) => (
-      <span className="block max-w-72 truncate font-mono text-fg-muted text-xs" title={getValue()}>
+      <span className="block max-w-52 truncate font-mono text-fg-muted text-xs" title={getValue()}>
         {getValue() || "—"}
       </span>
     ),
@@ -128,11 +118,20 @@ const columns = helper.columns([
       const cores = getValue();
       const limit = row.original.vcpus ?? row.original.hostCores;
       return (
-        <div className="w-28">
-          <span className="block text-xs tabular-nums" data-testid={`workload-cpu-${row.original.externalId}`}>
-            {cores === undefined ? "—" : `${formatCores(cores)} cores`}
-          </span>
-          <Meter ratio={cores === undefined || !limit ? null : cores / limit} className="mt-1 h-1" />
+        <div className="flex items-center gap-3">
+          <div className="w-24">
+            <span className="block text-xs tabular-nums" data-testid={`workload-cpu-${row.original.externalId}`}>
+              {cores === undefined ? "—" : `${formatCores(cores)} cores`}
+            </span>
+            <Meter ratio={cores === undefined || !limit ? null : cores / limit} className="mt-1 h-1" />
+          </div>
+          <Sparkline
+            values={row.original.usage ? row.original.spark : []}
+            slots={WORKLOAD_SPARK_POINTS}
+            width={56}
+            height={18}
+            className="shrink-0"
+          />
         </div>
       );
     },
@@ -158,21 +157,27 @@ const columns = helper.columns([
   }),
 ]);
 
-const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
+/** Columns left out below 1,024 px, so that the live usage columns stay in view on a tablet. */
+const NARROW_HIDDEN: Record<string, string> = { kind: "max-lg:hidden", image: "max-lg:hidden" };
 
-const liveKey = (kind: string, externalId: string) => `${kind}:${externalId}`;
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 
 export function WorkloadsPanel({ hostId, hostCores }: { hostId: string; hostCores: number }) {
   const trpc = useTRPC();
   const workloads = useQuery(trpc.fleet.workloads.queryOptions({ hostId }));
   const [live, setLive] = useState<ReadonlyMap<string, LiveItem>>(new Map());
+  const [sparks, setSparks] = useState<ReadonlyMap<string, readonly number[]>>(new Map());
   const [kind, setKind] = useState<KindFilter>("all");
   const [sorting, setSorting] = useState<SortingState>([]);
 
   useHostSubscription(hostId);
   useLiveEvent("workload:metrics", (e) => {
     if (e.hostId !== hostId) return;
-    setLive(new Map(e.items.map((item) => [liveKey(item.kind, item.externalId), item])));
+    setLive(new Map(e.items.map((item) => [workloadKey(item.kind, item.externalId), item])));
+    const capacity = new Map(
+      (workloads.data ?? []).map((w) => [workloadKey(w.kind, w.externalId), w.vcpus || hostCores || null]),
+    );
+    setSparks((prev) => appendWorkloadSparks(prev, e.items, (key) => capacity.get(key) ?? null));
   });
 
   const rows = useMemo<WorkloadView[]>(
@@ -180,16 +185,18 @@ export function WorkloadsPanel({ hostId, hostCores }: { hostId: string; hostCore
       (workloads.data ?? [])
         .filter((w) => kind === "all" || w.kind === kind)
         .map((w) => {
-          const item = live.get(liveKey(w.kind, w.externalId));
+          const key = workloadKey(w.kind, w.externalId);
+          const item = live.get(key);
           const running = w.state === "running";
           return {
             ...w,
             hostCores,
+            spark: sparks.get(key) ?? [],
             usage:
               item && running ? { cpuCores: item.cpuCores, memUsedBytes: item.memUsedBytes } : running ? w.now : null,
           };
         }),
-    [workloads.data, live, kind, hostCores],
+    [workloads.data, live, sparks, kind, hostCores],
   );
 
   const table = useTable({
@@ -247,6 +254,7 @@ export function WorkloadsPanel({ hostId, hostCores }: { hostId: string; hostCore
                   return (
                     <TableHead
                       key={header.id}
+                      className={NARROW_HIDDEN[header.column.id]}
                       aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
                     >
                       <button
@@ -286,7 +294,7 @@ export function WorkloadsPanel({ hostId, hostCores }: { hostId: string; hostCore
               table.getRowModel().rows.map((row) => (
                 <TableRow key={row.id} data-workload-id={row.original.externalId}>
                   {row.getAllCells().map((cell) => (
-                    <TableCell key={cell.id}>
+                    <TableCell key={cell.id} className={NARROW_HIDDEN[cell.column.id]}>
                       <FlexRender cell={cell} />
                     </TableCell>
                   ))}

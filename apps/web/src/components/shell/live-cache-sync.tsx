@@ -2,13 +2,14 @@
 
 /**
  * Folds live Socket.IO events into the tRPC query cache for the whole app: host rows,
- * host details and metric histories change in place, nothing is refetched. Events are
+ * host details and metric histories change in place, nothing is refetched. An inventory
+ * change refetches what it touches: the host, its workloads, events and workload pages. Events are
  * buffered and applied a few times a second, so a 1,000-host tick is one cache write,
  * not a thousand renders.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
-import type { MetricsRange } from "@/lib/api-types";
+import type { MetricsRange, WorkloadDetail } from "@/lib/api-types";
 import { appendHostSample, applyHostMetrics, applyHostStatus, applyMetricsToHost } from "@/lib/fleet-live";
 import { useLiveEvent, useLiveSocket } from "@/lib/live-socket";
 import { useTRPC } from "@/lib/trpc";
@@ -86,7 +87,22 @@ export function LiveCacheSync() {
         if (!hostId) continue;
         void queryClient.invalidateQueries(trpc.fleet.host.queryFilter({ id: hostId }));
         void queryClient.invalidateQueries(trpc.fleet.workloads.queryFilter({ hostId }));
+        void queryClient.invalidateQueries(trpc.fleet.hostEvents.queryFilter({ hostId }));
+        invalidateWorkloadsOf(hostId);
       }
+    }
+  };
+
+  /** Workload pages on that host: their state, removal and history come from its inventory. */
+  const invalidateWorkloadsOf = (hostId: string) => {
+    const onHost = queryClient
+      .getQueriesData(trpc.fleet.workload.queryFilter())
+      .flatMap(([, data]) =>
+        data && (data as WorkloadDetail).host.id === hostId ? [(data as WorkloadDetail).id] : [],
+      );
+    for (const id of onHost) {
+      void queryClient.invalidateQueries(trpc.fleet.workload.queryFilter({ id }));
+      void queryClient.invalidateQueries(trpc.fleet.workloadHistory.queryFilter({ id }));
     }
   };
 

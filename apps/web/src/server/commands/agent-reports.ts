@@ -21,7 +21,11 @@ export interface Reporter {
 /** `unknown`: no such command on this host (the caller answers the agent with an error). */
 export type ReportOutcome = "applied" | "finished_already" | "unknown";
 
-export async function recordProgress(deps: Deps, reporter: Reporter, frame: CommandProgressFrame): Promise<ReportOutcome> {
+export async function recordProgress(
+  deps: Deps,
+  reporter: Reporter,
+  frame: CommandProgressFrame,
+): Promise<ReportOutcome> {
   const { prisma } = deps;
   const current = await prisma.command.findFirst({
     where: { id: frame.commandId, hostId: reporter.hostId },
@@ -77,7 +81,11 @@ function storedData(
 ): Prisma.InputJsonValue | undefined {
   if (!data) return undefined;
   if (!output || output.lines.length <= MAX_STORED_LINES) return data as Prisma.InputJsonValue;
-  return { ...output, lines: output.lines.slice(0, MAX_STORED_LINES), truncated: output.lines.length - MAX_STORED_LINES };
+  return {
+    ...output,
+    lines: output.lines.slice(0, MAX_STORED_LINES),
+    truncated: output.lines.length - MAX_STORED_LINES,
+  };
 }
 
 export async function recordResult(deps: Deps, reporter: Reporter, frame: CommandResultFrame): Promise<ReportOutcome> {

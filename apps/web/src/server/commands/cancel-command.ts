@@ -62,7 +62,7 @@ export async function cancelCommand(ctx: CommandContext, id: string): Promise<Co
         data: { commandId: id, name: changed.name, stateWas: found.state },
       },
     });
-    await tx.$queryRaw`SELECT pg_notify(${COMMANDS_CHANNEL}, ${id})`;
+    await tx.$executeRaw`SELECT pg_notify(${COMMANDS_CHANNEL}, ${id})`;
     return changed;
   });
   if (!row) {

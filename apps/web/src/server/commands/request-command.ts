@@ -57,7 +57,10 @@ export async function requestCommand(ctx: CommandContext, input: RequestCommandI
   assertMayRun(actor, input.command.name);
   if (input.command.name === "image.pull" && input.command.payload.auth) {
     // Requests are stored and shown in the command log; registry passwords must not be.
-    throw new AppError("invalid", "Registry credentials cannot be sent with a pull request; the server adds stored ones.");
+    throw new AppError(
+      "invalid",
+      "Registry credentials cannot be sent with a pull request; the server adds stored ones.",
+    );
   }
   const deadlineMs = input.deadlineMs ?? defaultDeadlineMs(input.command);
   if (deadlineMs < MIN_DEADLINE_MS || deadlineMs > MAX_DEADLINE_MS) {
@@ -100,7 +103,7 @@ export async function requestCommand(ctx: CommandContext, input: RequestCommandI
           data: { commandId: created.id, name: created.name },
         },
       });
-      await tx.$queryRaw`SELECT pg_notify(${COMMANDS_CHANNEL}, ${created.id})`;
+      await tx.$executeRaw`SELECT pg_notify(${COMMANDS_CHANNEL}, ${created.id})`;
       return created;
     });
   } catch (err) {
@@ -139,7 +142,9 @@ function sameRequestOrConflict(
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }

@@ -63,7 +63,10 @@ export function outcomeOfResult(frame: Pick<CommandResultFrame, "ok" | "error">)
  * cancelled at once), `signal` a cancellable one the agent has (it ends when the agent
  * reports), or nothing: it already finished, or it cannot be stopped once sent.
  */
-export function cancelAction(command: { name: string; state: CommandState }): "withdraw" | "signal" | "finished" | "not_cancellable" {
+export function cancelAction(command: {
+  name: string;
+  state: CommandState;
+}): "withdraw" | "signal" | "finished" | "not_cancellable" {
   if (command.state === "pending") return "withdraw";
   if (isTerminal(command.state)) return "finished";
   return isCancellable(command.name) ? "signal" : "not_cancellable";

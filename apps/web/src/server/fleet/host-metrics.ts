@@ -10,6 +10,14 @@ export const METRIC_RANGES = {
 } as const;
 export type MetricRange = keyof typeof METRIC_RANGES;
 
+/** The query window of a range ending now, in ms since the epoch, with its bucket width. */
+export function seriesWindow(range: MetricRange, now: number): { from: number; to: number; bucketSeconds: number } {
+  const { ms, bucketSeconds } = METRIC_RANGES[range];
+  // Align `to` to the next bucket edge so the newest bucket is complete-looking and cacheable.
+  const to = Math.ceil(now / (bucketSeconds * 1000)) * bucketSeconds * 1000;
+  return { from: to - ms, to, bucketSeconds };
+}
+
 export async function getHostMetrics(
   deps: Pick<Services, "prisma" | "pool">,
   orgId: string,
@@ -17,8 +25,5 @@ export async function getHostMetrics(
   now = Date.now(),
 ): Promise<MetricSeries> {
   await assertHostInOrg(deps.prisma, orgId, input.hostId);
-  const { ms, bucketSeconds } = METRIC_RANGES[input.range];
-  // Align `to` to the next bucket edge so the newest bucket is complete-looking and cacheable.
-  const to = Math.ceil(now / (bucketSeconds * 1000)) * bucketSeconds * 1000;
-  return hostSeries(deps.pool, { hostId: input.hostId, from: to - ms, to, bucketSeconds });
+  return hostSeries(deps.pool, { hostId: input.hostId, ...seriesWindow(input.range, now) });
 }

@@ -8,6 +8,8 @@ import { storeMetricBatch } from "@flotilla/db";
 import {
   type AgentFrame,
   CloseCode,
+  type CommandProgressFrame,
+  type CommandResultFrame,
   decodeAgentFrame,
   type ErrorCode,
   type EventFrame,
@@ -19,6 +21,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@flotilla/protocol";
 import type { RawData, WebSocket } from "ws";
+import type { AgentLink, CommandDispatcher } from "../commands/dispatcher.js";
 import { markHostSeen } from "../fleet/host-liveness.js";
 import { applyInventory } from "../fleet/inventory.js";
 import type { Logger } from "../logger.js";
@@ -36,6 +39,8 @@ const CLOSE_INTERNAL_ERROR = 1011;
 
 export interface ConnectionDeps extends Pick<Services, "prisma" | "pool" | "live"> {
   log: Logger;
+  /** Sends this agent its commands once welcomed, and records what it reports about them. */
+  commands: Pick<CommandDispatcher, "agentReady" | "agentGone" | "progress" | "result">;
   /** Makes this the agent's only connection, closing (4004) and draining an older one first. */
   claim(connection: AgentConnection): Promise<void>;
   release(connection: AgentConnection): void;
@@ -43,8 +48,10 @@ export interface ConnectionDeps extends Pick<Services, "prisma" | "pool" | "live
 
 type Phase = "handshake" | "greeting" | "ready" | "closed";
 
-export class AgentConnection {
+export class AgentConnection implements AgentLink {
   readonly agentId: string;
+  readonly hostId: string;
+  readonly orgId: string;
   readonly log: Logger;
   /** Set by ws-level pongs; the gateway's heartbeat terminates links that stay silent. */
   alive = true;
@@ -66,6 +73,8 @@ export class AgentConnection {
     private readonly deps: ConnectionDeps,
   ) {
     this.agentId = identity.agentId;
+    this.hostId = identity.hostId;
+    this.orgId = identity.orgId;
     this.log = deps.log.child({ agentId: identity.agentId, hostId: identity.hostId });
     this.handshakeTimer = setTimeout(() => {
       if (this.phase === "handshake") this.close(CloseCode.handshake, "no hello within 10 s");
@@ -88,8 +97,11 @@ export class AgentConnection {
     return this.queue;
   }
 
-  send(frame: ServerFrameInput): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
+  /** False when the socket is not open and the frame was dropped. */
+  send(frame: ServerFrameInput): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
   }
 
   close(code: number, reason: string): void {
@@ -165,8 +177,8 @@ export class AgentConnection {
         return this.enqueue("event", () => this.onEvent(frame));
       case "command_progress":
       case "command_result":
-        // No commands are sent yet (the Command outbox comes later): nothing to match them to.
-        return this.sendError("unexpected_frame", "no command with this id is running", frame.commandId);
+        // In the connection's queue: a command's progress and result are applied in the order sent.
+        return this.enqueue(frame.type, () => this.onCommandReport(frame));
     }
   }
 
@@ -223,6 +235,8 @@ export class AgentConnection {
     this.phase = "ready";
     const { hostId } = this.identity;
     this.send({ type: "welcome", protocol: PROTOCOL_VERSION, hostId, serverTime: Date.now(), lastSeq });
+    // After welcome on the same socket, so the agent is ready for them when they arrive.
+    this.deps.commands.agentReady(this);
     this.log.info(
       { agentVersion: hello.agentVersion, bootId: hello.bootId, intervalMs: hello.intervalMs, lastSeq },
       "agent said hello",
@@ -272,6 +286,17 @@ export class AgentConnection {
     this.deps.live.hostInventory(this.identity.orgId, { hostId: this.identity.hostId });
   }
 
+  private async onCommandReport(frame: CommandProgressFrame | CommandResultFrame) {
+    if (!this.hello) return;
+    const outcome =
+      frame.type === "command_progress"
+        ? await this.deps.commands.progress(this, frame)
+        : await this.deps.commands.result(this, frame);
+    if (outcome === "unknown") {
+      this.sendError("unexpected_frame", "this host has no command with this id", frame.commandId);
+    }
+  }
+
   private async onEvent(frame: EventFrame) {
     if (this.hello) await recordHostEvent(this.deps, this.identity.hostId, frame);
   }
@@ -280,6 +305,7 @@ export class AgentConnection {
     this.phase = "closed";
     clearTimeout(this.handshakeTimer);
     if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.deps.commands.agentGone(this);
     this.deps.release(this);
     this.log.info({ code, reason: reason.slice(0, 120) }, "agent disconnected");
   }

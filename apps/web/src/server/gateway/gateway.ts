@@ -6,6 +6,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { CloseCode, MAX_FRAME_BYTES } from "@flotilla/protocol";
 import { WebSocketServer } from "ws";
+import type { CommandDispatcher } from "../commands/dispatcher.js";
 import type { Services } from "../services.js";
 import { type AgentIdentity, authenticateAgent } from "./agent-auth.js";
 import { AgentConnection } from "./agent-connection.js";
@@ -53,7 +54,11 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-export function createAgentGateway(deps: Pick<Services, "prisma" | "pool" | "live" | "log">): AgentGateway {
+export function createAgentGateway(
+  deps: Pick<Services, "prisma" | "pool" | "live" | "log"> & {
+    commands: Pick<CommandDispatcher, "agentReady" | "agentGone" | "progress" | "result">;
+  },
+): AgentGateway {
   const log = deps.log.child({ component: "gateway" });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false });
   const connections = new Set<AgentConnection>();
@@ -66,6 +71,7 @@ export function createAgentGateway(deps: Pick<Services, "prisma" | "pool" | "liv
     pool: deps.pool,
     live: deps.live,
     log: deps.log,
+    commands: deps.commands,
     async claim(connection: AgentConnection) {
       const previous = byAgent.get(connection.agentId);
       byAgent.set(connection.agentId, connection);

@@ -1,6 +1,7 @@
 /** The whole tRPC API. The dashboard imports `type AppRouter` from here (types only). */
 import { router } from "./init.js";
 import { authRouter } from "./routers/auth.js";
+import { commandsRouter } from "./routers/commands.js";
 import { enrollmentRouter } from "./routers/enrollment.js";
 import { fleetRouter } from "./routers/fleet.js";
 
@@ -8,6 +9,7 @@ export const appRouter = router({
   auth: authRouter,
   fleet: fleetRouter,
   enrollment: enrollmentRouter,
+  commands: commandsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,13 +1,18 @@
-/** fleet.*: the fleet overview, one host, its charts and its workloads. */
+/** fleet.*: the fleet overview, one host, one workload, their charts, workloads and events. */
 import { z } from "zod";
+import { listHostEvents } from "../../fleet/host-events.js";
 import { getHostMetrics, METRIC_RANGES, type MetricRange } from "../../fleet/host-metrics.js";
 import { getHostDetail, listHostRows } from "../../fleet/host-rows.js";
 import { getFleetSummary } from "../../fleet/summary.js";
+import { getWorkloadDetail } from "../../fleet/workload-detail.js";
+import { getWorkloadHistory } from "../../fleet/workload-history.js";
+import { getWorkloadMetrics } from "../../fleet/workload-metrics.js";
 import { listHostWorkloads } from "../../fleet/workloads.js";
 import { permission, router } from "../init.js";
 
 const idSchema = z.string().min(1).max(200);
 const rangeSchema = z.enum(Object.keys(METRIC_RANGES) as [MetricRange, ...MetricRange[]]);
+const limitSchema = z.number().int().min(1).max(200).default(50);
 
 export const fleetRouter = router({
   summary: permission("fleet.read").query(({ ctx }) => getFleetSummary(ctx.services, ctx.session.orgId)),
@@ -24,7 +29,27 @@ export const fleetRouter = router({
       getHostMetrics(ctx.services, ctx.session.orgId, { hostId: input.id, range: input.range }),
     ),
 
+  hostEvents: permission("fleet.read")
+    .input(z.object({ hostId: idSchema, limit: limitSchema, before: idSchema.optional() }))
+    .query(({ ctx, input }) => listHostEvents(ctx.services, ctx.session.orgId, input)),
+
   workloads: permission("fleet.read")
     .input(z.object({ hostId: idSchema }))
     .query(({ ctx, input }) => listHostWorkloads(ctx.services, ctx.session.orgId, input.hostId)),
+
+  workload: permission("fleet.read")
+    .input(z.object({ id: idSchema }))
+    .query(({ ctx, input }) => getWorkloadDetail(ctx.services, ctx.session.orgId, input.id)),
+
+  workloadMetrics: permission("fleet.read")
+    .input(z.object({ id: idSchema, range: rangeSchema }))
+    .query(({ ctx, input }) =>
+      getWorkloadMetrics(ctx.services, ctx.session.orgId, { workloadId: input.id, range: input.range }),
+    ),
+
+  workloadHistory: permission("fleet.read")
+    .input(z.object({ id: idSchema, limit: limitSchema }))
+    .query(({ ctx, input }) =>
+      getWorkloadHistory(ctx.services, ctx.session.orgId, { workloadId: input.id, limit: input.limit }),
+    ),
 });

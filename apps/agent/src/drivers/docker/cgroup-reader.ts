@@ -1,0 +1,114 @@
+/**
+ * Reads one container's counters straight from the kernel: its cgroup files (v1 or v2, chosen
+ * per measurement) and /proc/PID/net/dev of its init process. The files are opened once per
+ * container start and re-read in place each tick (a positional read from offset 0 makes cgroup
+ * and proc files produce fresh contents): at 50 containers that takes a third of the CPU of
+ * opening and closing 250 files every tick. A handle on /proc/PID also never follows a reused
+ * PID to another process: once the container's process is gone, reads fail and the driver lets go.
+ */
+import { access, type FileHandle, open, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseNetDev } from "../../collectors/proc-parsers.js";
+import { blkioBytesV1, cpuNsV1, cpuNsV2, ioBytesV2, memoryUsedV1, memoryUsedV2 } from "./cgroup-files.js";
+import {
+  CGROUP_RESOURCES,
+  type CgroupCandidate,
+  type CgroupMounts,
+  type CgroupResource,
+  cgroupCandidates,
+  parseProcCgroup,
+} from "./cgroup-paths.js";
+import type { ContainerCounters } from "./container-counters.js";
+
+export interface CounterReader {
+  read(): Promise<ContainerCounters>;
+  close(): Promise<void>;
+}
+
+/** Opens the container's files; fails (saying why) when they cannot be found or read. */
+export async function openCgroupReader(
+  pid: number,
+  hostNetwork: boolean,
+  mounts: CgroupMounts,
+): Promise<CounterReader> {
+  const proc = join("/proc", String(pid));
+  const candidates = cgroupCandidates(mounts, parseProcCgroup(await readFile(join(proc, "cgroup"), "utf8")));
+  const [cpu, memory, io] = await Promise.all([
+    firstPresent("cpu", candidates.cpu),
+    firstPresent("memory", candidates.memory),
+    firstPresent("io", candidates.io),
+  ]);
+  if (!cpu || !memory) throw new Error(`no readable cpu and memory cgroup files for pid ${pid}`);
+
+  const paths = {
+    cpu: join(cpu.dir, cpu.version === 1 ? "cpuacct.usage" : "cpu.stat"),
+    memUsage: join(memory.dir, memory.version === 1 ? "memory.usage_in_bytes" : "memory.current"),
+    memStat: join(memory.dir, "memory.stat"),
+    io: io ? join(io.dir, io.version === 1 ? CGROUP_RESOURCES.io.v1Probe : "io.stat") : undefined,
+    // Host-network containers share the host's interfaces: no traffic of their own to report.
+    net: hostNetwork ? undefined : join(proc, "net", "dev"),
+  };
+  const handles: FileHandle[] = [];
+  const openOne = async (path: string | undefined) => {
+    if (!path) return undefined;
+    const handle = await open(path, "r");
+    handles.push(handle);
+    return handle;
+  };
+  try {
+    const [cpuFile, usageFile, statFile, ioFile, netFile] = await Promise.all(
+      [paths.cpu, paths.memUsage, paths.memStat, paths.io, paths.net].map(openOne),
+    );
+    const reader: CounterReader = {
+      async read() {
+        const [cpuText, usage, stat, ioText, netText] = await Promise.all(
+          [cpuFile, usageFile, statFile, ioFile, netFile].map((h) => (h ? readWhole(h) : Promise.resolve(""))),
+        );
+        const v1 = (c: CgroupCandidate) => c.version === 1;
+        return {
+          cpuNs: v1(cpu) ? cpuNsV1(cpuText ?? "") : cpuNsV2(cpuText ?? ""),
+          memUsedBytes: v1(memory) ? memoryUsedV1(usage ?? "", stat ?? "") : memoryUsedV2(usage ?? "", stat ?? ""),
+          disk: !io ? new Map() : v1(io) ? blkioBytesV1(ioText ?? "") : ioBytesV2(ioText ?? ""),
+          net: netFile ? parseNetDev(netText ?? "") : new Map(),
+        };
+      },
+      async close() {
+        await Promise.all(handles.map((h) => h.close().catch(() => {})));
+      },
+    };
+    await reader.read(); // fail now, not at the first tick, if anything is unreadable
+    return reader;
+  } catch (error) {
+    await Promise.all(handles.map((h) => h.close().catch(() => {})));
+    throw error;
+  }
+}
+
+/** The whole file from offset 0, however long: cgroup and proc files report no size. */
+async function readWhole(handle: FileHandle): Promise<string> {
+  const chunks: Buffer[] = [];
+  for (let offset = 0; ; ) {
+    const buffer = Buffer.allocUnsafe(8192);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+    chunks.push(buffer.subarray(0, bytesRead));
+    offset += bytesRead;
+    if (bytesRead < buffer.length) break;
+  }
+  return chunks.length === 1 ? (chunks[0]?.toString("utf8") ?? "") : Buffer.concat(chunks).toString("utf8");
+}
+
+async function firstPresent(
+  resource: CgroupResource,
+  candidates: CgroupCandidate[],
+): Promise<CgroupCandidate | undefined> {
+  const probes = CGROUP_RESOURCES[resource];
+  for (const c of candidates) {
+    const probe = c.version === 1 ? probes.v1Probe : probes.v2Probe;
+    const present = await access(join(c.dir, probe)).then(
+      () => true,
+      () => false,
+    );
+    if (present) return c;
+  }
+  return undefined;
+}

@@ -1,0 +1,101 @@
+/**
+ * Live migration as one host's driver takes part in it, as the source or as the target (see
+ * migration-types.ts for the four steps and what travels between the agents). Kept apart from
+ * the driver's VM lifecycle; it uses the same VM table and per-VM queue.
+ */
+import type { Logger } from "../../logger.js";
+import { IncomingMigration, type PrepareIncomingOptions } from "./migration-in.js";
+import { type MigrateOutOptions, OutgoingMigration } from "./migration-out.js";
+import {
+  type MigrationResult,
+  type MigrationSource,
+  type MigrationTarget,
+  migrationSourceSchema,
+} from "./migration-types.js";
+import { imageInfo } from "./qemu-img.js";
+import type { SerialQueue } from "./serial-queue.js";
+import type { VmDefinition } from "./vm-definition.js";
+import { VmError } from "./vm-error.js";
+import type { VmRegistry } from "./vm-registry.js";
+import { retireMigratedVm } from "./vm-retire.js";
+import { saveDefinition } from "./vm-store.js";
+
+export interface MigrationHost {
+  registry: VmRegistry;
+  queue: SerialQueue;
+  stateDir: string;
+  diskDir: string;
+  log: Logger;
+}
+
+export class VmMigrations {
+  private readonly incoming = new Map<string, IncomingMigration>();
+
+  constructor(private readonly host: MigrationHost) {}
+
+  async source(uuid: string): Promise<MigrationSource> {
+    const { def } = this.host.registry.find(uuid);
+    // -U: the disks of a running VM are locked by its QEMU; only their size is read.
+    const diskSizes = await Promise.all(def.disks.map(async (d) => (await imageInfo(d.path, true)).virtualSize));
+    return { definition: structuredClone(def), diskSizes };
+  }
+
+  async prepareIncoming(source: MigrationSource, options: PrepareIncomingOptions): Promise<MigrationTarget> {
+    const parsed = migrationSourceSchema.parse(source);
+    const uuid = parsed.definition.uuid;
+    if (this.incoming.has(uuid)) throw new VmError("conflict", `${parsed.definition.name} is already on its way here`);
+    const { incoming, target } = await IncomingMigration.prepare(parsed, options, {
+      ...this.host,
+      adopt: (def, pid) => this.adopt(def, pid),
+    });
+    this.incoming.set(uuid, incoming);
+    void incoming.done.catch(() => undefined).finally(() => this.incoming.delete(uuid));
+    return target;
+  }
+
+  async awaitIncoming(uuid: string): Promise<void> {
+    const incoming = this.incoming.get(uuid);
+    if (incoming) return incoming.done;
+    if (!this.host.registry.entries.has(uuid)) throw new VmError("not_found", `no incoming migration of ${uuid}`);
+  }
+
+  async abortIncoming(uuid: string, reason?: string): Promise<void> {
+    await this.incoming.get(uuid)?.abort(reason);
+  }
+
+  /** Ends every incoming migration (the agent is stopping: an unadopted QEMU would be orphaned). */
+  async abortAll(): Promise<void> {
+    await Promise.all([...this.incoming.values()].map((m) => m.abort("the agent is stopping")));
+  }
+
+  migrateOut(uuid: string, options: MigrateOutOptions): Promise<MigrationResult> {
+    const { registry, queue, log } = this.host;
+    return queue.run(uuid, async () => {
+      const entry = registry.findRunning(uuid);
+      if (options.uuid && options.uuid !== uuid) throw new VmError("invalid", "the target was prepared for another VM");
+      const result = await new OutgoingMigration(entry.monitor, entry.def, options, log).run();
+      await retireMigratedVm(registry, entry, {
+        stateDir: this.host.stateDir,
+        diskDir: this.host.diskDir,
+        deleteDisks: result.storage === "copy",
+        others: [...registry.entries.values()].filter((e) => e !== entry).map((e) => e.def),
+        destination: options.uri,
+      });
+      return result;
+    });
+  }
+
+  /** The VM has arrived: from now on it is this host's, like any VM found at start-up. */
+  private async adopt(def: VmDefinition, pid: number): Promise<void> {
+    const { registry, stateDir } = this.host;
+    await saveDefinition(stateDir, def);
+    const entry = registry.add(def);
+    registry.emit(entry, {
+      kind: "workload.created",
+      workloadId: def.uuid,
+      message: `${def.name} arrived by live migration`,
+      data: { migrated: true },
+    });
+    await registry.attach(entry, pid, 10_000);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * New VMs from existing disks: a VM from a template disk (a qcow2 backing-file overlay, so it
+ * costs only its own writes), and clones of a stopped VM, full (a standalone copy) or linked
+ * (overlays on a template VM's disks). New disks go into `<diskDir>/<uuid>/`.
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { isAbsolute } from "node:path";
+import { copyImage, createBlank, createOverlay, imageInfo } from "./qemu-img.js";
+import type { VmDefinition, VmSpec } from "./vm-definition.js";
+import { vmDiskDir, vmDiskPath } from "./vm-disks.js";
+import { type OnProgress, VmError } from "./vm-error.js";
+
+const MiB = 1024 * 1024;
+
+export interface TemplateVmSpec extends Omit<VmSpec, "disks" | "template"> {
+  /** The template disk (qcow2 or raw) the VM's first disk reads through to. It must not change afterwards. */
+  templateDisk: string;
+  /** Grows the first disk to this size; never below the template's. */
+  diskSizeMiB?: number;
+  /** Blank qcow2 data disks after the first, in MiB. */
+  extraDisksMiB?: number[];
+}
+
+export type CloneMode = "full" | "linked";
+
+export interface CloneOptions {
+  name: string;
+  /** full: a standalone copy of every writable disk; linked: overlays, from a template VM only. */
+  mode: CloneMode;
+  uuid?: string;
+  labels?: Record<string, string>;
+}
+
+type DiskSpec = NonNullable<VmSpec["disks"]>[number];
+
+/** Creates the disks of a VM made from a template disk; returns them for its definition. */
+export async function createTemplateDisks(
+  spec: TemplateVmSpec,
+  uuid: string,
+  diskDir: string,
+  onProgress: OnProgress,
+): Promise<DiskSpec[]> {
+  if (!isAbsolute(spec.templateDisk)) throw new VmError("invalid", "templateDisk must be an absolute path");
+  const template = await imageInfo(spec.templateDisk, true).catch((error: Error) => {
+    throw new VmError("invalid", `template disk: ${error.message}`);
+  });
+  const size = spec.diskSizeMiB === undefined ? undefined : spec.diskSizeMiB * MiB;
+  if (size !== undefined && size < template.virtualSize)
+    throw new VmError("invalid", `diskSizeMiB is below the template's ${template.virtualSize / MiB} MiB`);
+  const extras = spec.extraDisksMiB ?? [];
+  await mkdir(vmDiskDir(diskDir, uuid), { recursive: true, mode: 0o700 });
+  onProgress(0, `cloning ${spec.templateDisk}`);
+  const boot = vmDiskPath(diskDir, uuid, 0);
+  await createOverlay(boot, spec.templateDisk, template.format, size);
+  const disks: DiskSpec[] = [{ path: boot, format: "qcow2" }];
+  for (const [i, mib] of extras.entries()) {
+    onProgress((i + 1) / (extras.length + 1), `creating data disk ${i + 1} (${mib} MiB)`);
+    const path = vmDiskPath(diskDir, uuid, i + 1);
+    await createBlank(path, mib * MiB);
+    disks.push({ path, format: "qcow2" });
+  }
+  return disks;
+}
+
+/** The new disks of a clone of `source` (a stopped VM); read-only disks are shared, not copied. */
+export async function cloneDisks(
+  source: VmDefinition,
+  uuid: string,
+  diskDir: string,
+  mode: CloneMode,
+  onProgress: OnProgress,
+  signal?: AbortSignal,
+): Promise<DiskSpec[]> {
+  if (mode === "linked" && !source.template)
+    throw new VmError("conflict", `${source.name} is not a template: linked clones need one (convert it first)`);
+  await mkdir(vmDiskDir(diskDir, uuid), { recursive: true, mode: 0o700 });
+  const infos = await Promise.all(source.disks.map((d) => (d.readOnly ? undefined : imageInfo(d.path))));
+  const total = infos.reduce((sum, info) => sum + (info?.virtualSize ?? 0), 0) || 1;
+  let done = 0;
+  const disks: DiskSpec[] = [];
+  for (const [i, disk] of source.disks.entries()) {
+    const info = infos[i];
+    if (!info) {
+      disks.push(disk);
+      continue;
+    }
+    const path = vmDiskPath(diskDir, uuid, i);
+    const message = `${mode === "full" ? "copying" : "linking"} disk ${i + 1} of ${source.disks.length}`;
+    if (mode === "linked") await createOverlay(path, disk.path, info.format);
+    else await copyImage(disk.path, path, (f) => onProgress((done + f * info.virtualSize) / total, message), signal);
+    done += info.virtualSize;
+    onProgress(done / total, message);
+    disks.push({ path, format: "qcow2" });
+  }
+  return disks;
+}
+
+/** Removes what a failed create or clone left behind. */
+export async function discardVmDisks(diskDir: string, uuid: string): Promise<void> {
+  await rm(vmDiskDir(diskDir, uuid), { recursive: true, force: true });
+}
