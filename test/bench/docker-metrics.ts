@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { dirname, join } from "node:path";
-import { DockerDriver } from "../../apps/agent/src/drivers/docker/index.js";
 import { mapWithLimit } from "../../apps/agent/src/drivers/docker/container-metrics.js";
+import { DockerDriver } from "../../apps/agent/src/drivers/docker/index.js";
 import { createSilentLogger } from "../../apps/agent/src/logger.js";
 import { type ContainerEngine, type EngineKind, runContainer, startEngine } from "../support/container-engines.js";
 import { ROOT } from "../support/processes.js";
@@ -35,7 +35,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const round = (x: number) => Math.round(x * 100) / 100;
 
 async function measure(engine: ContainerEngine, source: "cgroup" | "api") {
-  const driver = new DockerDriver({ socketPath: engine.socketPath, logger: createSilentLogger(), metricsSource: source });
+  const driver = new DockerDriver({
+    socketPath: engine.socketPath,
+    logger: createSilentLogger(),
+    metricsSource: source,
+  });
   await driver.start({ inventoryChanged: () => {}, event: () => {} });
   const marker = dirname(engine.socketPath);
   const wall: number[] = [];

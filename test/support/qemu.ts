@@ -118,6 +118,45 @@ class QemuJanitor {
 
 export const janitor = new QemuJanitor();
 
+/** Runs a human-monitor (HMP) command through QMP, e.g. `qemu-io disk0 "write -P 0x11 0 64k"`. */
+export function hmp(socket: string, commandLine: string): Promise<string> {
+  return qmpOnce<string>(socket, "human-monitor-command", { "command-line": commandLine });
+}
+
+/**
+ * Writes a byte pattern into a running VM's disk through QEMU's block layer, as the guest would,
+ * and flushes it to the image file (so qemu-io on the host sees it). `device`: disk0, disk1, ...
+ */
+export async function writeGuestDisk(adminSocket: string, device: string, pattern: number, bytes = 65536) {
+  const hex = `0x${pattern.toString(16).padStart(2, "0")}`;
+  await hmp(adminSocket, `qemu-io ${device} "write -P ${hex} 0 ${bytes}"`);
+  await hmp(adminSocket, `qemu-io ${device} "flush"`);
+}
+
+/** Writes a byte pattern at offset 0 of an image that no QEMU has open. */
+export function writeImage(path: string, pattern: number, bytes = 65536): void {
+  execFileSync("qemu-io", ["-c", `write -P 0x${pattern.toString(16).padStart(2, "0")} 0 ${bytes}`, path], {
+    stdio: "ignore",
+  });
+}
+
+/** Whether an image (read through its backing chain, even while a QEMU has it open) starts with `pattern`. */
+export function imageHasPattern(path: string, pattern: number, bytes = 65536): boolean {
+  const hex = `0x${pattern.toString(16).padStart(2, "0")}`;
+  const run = spawnSync("qemu-io", ["-U", "-r", "-c", `read -P ${hex} 0 ${bytes}`, path], { encoding: "utf8" });
+  return run.status === 0 && !/verification failed|error/i.test(`${run.stdout}${run.stderr}`);
+}
+
+/** One HTTP GET; the body, or undefined when it fails or times out. */
+export async function httpText(url: string, timeoutMs = 1000): Promise<string | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return res.ok ? await res.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const LIBVIRT_URI = "qemu:///system";
 
 const libvirtAnswers = () => spawnSync("virsh", ["-c", LIBVIRT_URI, "uri"], { stdio: "ignore" }).status === 0;

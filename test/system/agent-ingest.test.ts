@@ -26,11 +26,15 @@ afterAll(async () => {
   await db?.stop();
 });
 
-async function hostSamples(hostId: string) {
+/**
+ * The host rows one agent stored. Every agent in this file runs on this machine, so they all
+ * report the same machine-id and share one host record: tell them apart by agent.
+ */
+async function agentSamples(agentId: string) {
   const { rows } = await db.pool.query<{ ts: Date; seq: string; mem_total: number; cpu_ratio: number }>(
     `SELECT ts, seq, mem_total_bytes AS mem_total, cpu_ratio FROM samples
-      WHERE host_id = $1 AND workload_id IS NULL ORDER BY ts`,
-    [hostId],
+      WHERE agent_id = $1 AND workload_id IS NULL ORDER BY ts`,
+    [agentId],
   );
   return rows;
 }
@@ -45,12 +49,15 @@ describe("agent -> gateway -> PostgreSQL", () => {
     const stateDir = newStateDir();
     const enrolled = await enrollAgent(serverUrl, token, stateDir);
     expect(enrolled.code, enrolled.output).toBe(0);
-    const { hostId } = JSON.parse(readFileSync(`${stateDir}/credentials.json`, "utf8")) as { hostId: string };
+    const { hostId, agentId } = JSON.parse(readFileSync(`${stateDir}/credentials.json`, "utf8")) as {
+      hostId: string;
+      agentId: string;
+    };
 
     const agent = runAgent(stateDir, INTERVAL_MS);
     try {
       await waitFor(
-        async () => (await hostSamples(hostId)).length >= 4,
+        async () => (await agentSamples(agentId)).length >= 4,
         30_000,
         () => agent.output(),
       );
@@ -58,12 +65,12 @@ describe("agent -> gateway -> PostgreSQL", () => {
       // Force a reconnect the hard way: the server dies while the agent keeps collecting.
       await server.stop("SIGKILL");
       await new Promise((r) => setTimeout(r, 3 * INTERVAL_MS));
-      const beforeRestart = (await hostSamples(hostId)).length;
+      const beforeRestart = (await agentSamples(agentId)).length;
       server = await startServer(db.url, port, { ui: false });
 
       // The ticks collected while the server was down arrive after the reconnect.
       await waitFor(
-        async () => (await hostSamples(hostId)).length >= beforeRestart + 8,
+        async () => (await agentSamples(agentId)).length >= beforeRestart + 8,
         60_000,
         () => agent.output(),
       );
@@ -73,7 +80,7 @@ describe("agent -> gateway -> PostgreSQL", () => {
     // Let the final acks land; anything after this is a duplicate or a late resend.
     await new Promise((r) => setTimeout(r, 500));
 
-    const rows = await hostSamples(hostId);
+    const rows = await agentSamples(agentId);
     const times = rows.map((r) => r.ts.getTime());
     expect(new Set(times).size, "no sample stored twice").toBe(times.length);
     const seqs = rows.map((r) => Number(r.seq));
@@ -95,6 +102,59 @@ describe("agent -> gateway -> PostgreSQL", () => {
 
     const host = await db.prisma.host.findUniqueOrThrow({ where: { id: hostId } });
     expect(host.cpuCores).toBeGreaterThan(0);
+  });
+
+  it("keeps spooled batches across an agent crash and stores none twice", async () => {
+    const { token } = await createEnrollmentToken(db.prisma, {
+      orgId: db.demo.orgId,
+      teamId: db.demo.teamId,
+      ttlMs: 60_000,
+    });
+    const stateDir = newStateDir();
+    expect((await enrollAgent(serverUrl, token, stateDir)).code).toBe(0);
+    const { agentId } = JSON.parse(readFileSync(`${stateDir}/credentials.json`, "utf8")) as {
+      agentId: string;
+    };
+
+    let agent = runAgent(stateDir, INTERVAL_MS);
+    await waitFor(
+      async () => (await agentSamples(agentId)).length >= 3,
+      30_000,
+      () => agent.output(),
+    );
+
+    // With the server down, batches pile up in the agent's on-disk spool; then the agent
+    // itself dies without a chance to flush anything.
+    await server.stop("SIGKILL");
+    const downSince = Date.now();
+    await new Promise((r) => setTimeout(r, 3.5 * INTERVAL_MS));
+    await agent.stop("SIGKILL");
+    const downUntil = Date.now();
+
+    server = await startServer(db.url, port, { ui: false });
+    agent = runAgent(stateDir, INTERVAL_MS);
+    try {
+      const storedBefore = (await agentSamples(agentId)).length;
+      await waitFor(
+        async () => (await agentSamples(agentId)).length >= storedBefore + 6,
+        60_000,
+        () => agent.output(),
+      );
+    } finally {
+      await agent.stop();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+
+    const rows = await agentSamples(agentId);
+    const times = rows.map((r) => r.ts.getTime());
+    expect(new Set(times).size, "no sample stored twice").toBe(times.length);
+    const seqs = rows.map((r) => Number(r.seq));
+    for (let i = 1; i < seqs.length; i++)
+      expect(seqs[i], "seq keeps counting after the crash").toBe((seqs[i - 1] ?? 0) + 1);
+    const spooled = times.filter((t) => t > downSince && t < downUntil);
+    expect(spooled.length, "ticks collected while the server was down survive the agent crash").toBeGreaterThanOrEqual(
+      2,
+    );
   });
 
   it("refuses an enrolment token that was used or has expired", async () => {

@@ -216,6 +216,8 @@ export function describeDockerDriver(kind: EngineKind): void {
           expect(n.netRxBps * (INTERVAL_MS / 2 / 1000)).toBeGreaterThan(1 << 20);
         } finally {
           await driver.stop();
+          // A busy loop left running would halve the next test's CPU on two cores.
+          await Promise.all([busy, sink].map((id) => engine.api.getContainer(id).remove({ force: true })));
         }
       });
     }

@@ -1,6 +1,6 @@
 // The docker driver against a real dockerd: the shared contract in-process, then end to end
 // through the bundled agent, the real server and PostgreSQL.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnrollmentToken } from "../../apps/web/src/server/enrollment/tokens.js";
 import { type ContainerEngine, runContainer, startEngine } from "../support/container-engines.js";
@@ -26,6 +26,9 @@ describe("docker driver end to end", () => {
 
   afterAll(async () => {
     await server?.stop();
+    // pool.end() resolves before its sockets close; PostgreSQL stopping right after can reach a
+    // closing client, whose error the pool re-emits with nobody listening (an unhandled error).
+    db?.pool.on("error", () => {});
     await Promise.all([db?.stop(), engine?.stop()]);
   });
 
@@ -119,5 +122,6 @@ describe("docker driver end to end", () => {
     }
     const host = await db.prisma.host.findUniqueOrThrow({ where: { id: hostId } });
     expect(host.drivers).toContain("docker");
+    rmSync(stateDir, { recursive: true, force: true });
   });
 });

@@ -45,7 +45,12 @@ export interface WorkloadMetricsEvent {
   }>;
 }
 
-/** A command changed state or reported progress (room `org:<orgId>`). Refetch `commands.get` for detail. */
+/**
+ * A command changed state or reported progress (room `org:<orgId>`). Refetch `commands.get` for
+ * detail. Updates come from several places (the request, the node holding the agent, the
+ * deadline sweeper) and can arrive out of order; states only ever move forward, so ignore an
+ * update whose state ranks below the one shown (`isNewerCommandState`).
+ */
 export interface CommandUpdateEvent {
   id: string;
   hostId: string;
@@ -55,6 +60,23 @@ export interface CommandUpdateEvent {
   progress: number | null;
   /** The latest progress message, or the failure's message once it failed. */
   message: string | null;
+}
+
+const COMMAND_STATE_RANK: Record<CommandUpdateEvent["state"], number> = {
+  pending: 0,
+  sent: 1,
+  running: 2,
+  succeeded: 3,
+  failed: 3,
+  timed_out: 3,
+  cancelled: 3,
+};
+
+/** Whether an update in state `next` may replace what is shown for state `shown` (never backwards). */
+export function isNewerCommandState(shown: CommandUpdateEvent["state"], next: CommandUpdateEvent["state"]): boolean {
+  const a = COMMAND_STATE_RANK[shown];
+  const b = COMMAND_STATE_RANK[next];
+  return b > a || (b === a && a < 3);
 }
 
 /** Output lines of a streaming command (container.logs, image.build, image.pull), room `host:<hostId>`. */

@@ -67,6 +67,7 @@ export class DockerDriver implements Driver {
   private readonly metrics: ContainerMetrics;
   private readonly stopIntents = new StopIntents();
   private quirks: StatsApiQuirks = {};
+  private synced = false;
   private listener: DriverListener | undefined;
   /** Inspections and resyncs run one at a time, in the order the engine reported changes. */
   private queue: Promise<void> = Promise.resolve();
@@ -84,8 +85,7 @@ export class DockerDriver implements Driver {
       this.docker,
       {
         onEvent: (event) => this.onEngineEvent(event),
-        // The first listing ever is the starting point, not news; later ones report what changed.
-        onConnected: (first) => void this.enqueue(() => this.resync(first)),
+        onConnected: () => void this.enqueue(() => this.resync()),
       },
       this.log,
       options.eventBackoff,
@@ -113,7 +113,7 @@ export class DockerDriver implements Driver {
 
   async sample(ts: number): Promise<Sample[]> {
     // Without the event stream, a listing per tick keeps "appears within one interval" true.
-    if (!this.stream.connected) await this.enqueue(() => this.resync(false));
+    if (!this.stream.connected) await this.enqueue(() => this.resync());
     const measured = [...this.containers.values()]
       .filter((c) => c.pid > 0 && (c.workload.state === "running" || c.workload.state === "paused"))
       .map((c) => ({
@@ -144,7 +144,9 @@ export class DockerDriver implements Driver {
 
   private enqueue(step: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(step).catch((error: unknown) => {
-      this.log.warn({ err: error }, "container engine request failed");
+      // While the engine is away the event stream has said so once; each tick's resync failing is no news.
+      const level = this.stream.connected ? "warn" : "debug";
+      this.log[level]({ err: error }, "container engine request failed");
     });
     return this.queue;
   }
@@ -165,7 +167,9 @@ export class DockerDriver implements Driver {
    * start, after the event stream reconnects, and per tick only while it is down. (A listing
    * alone would miss a restart: the state reads "running" before and after.)
    */
-  private async resync(first: boolean): Promise<void> {
+  private async resync(): Promise<void> {
+    // The first listing ever is the starting point, not news; later ones report what changed.
+    const first = !this.synced;
     // The typings omit version's options; dockerode passes abortSignal through like everywhere else.
     const getVersion = this.docker.version.bind(this.docker) as (o: object) => Promise<Dockerode.DockerVersion>;
     const version = await getVersion(timeout());
@@ -179,6 +183,7 @@ export class DockerDriver implements Driver {
     const outcomes = await mapWithLimit(listed, 8, (c) => this.refresh(c.Id, first));
     for (const o of outcomes) merge(outcome, o);
     this.publish(outcome);
+    this.synced = true;
     if (first) this.log.info({ engine: version.Version, containers: listed.length }, "container engine connected");
   }
 

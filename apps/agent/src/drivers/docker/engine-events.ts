@@ -20,17 +20,17 @@ export interface EngineEvent {
 
 export interface EngineEventHandlers {
   onEvent(event: EngineEvent): void;
-  /** The stream is open; `first` is false after a reconnect. */
-  onConnected(first: boolean): void;
+  /** The stream is open (again): whatever happened while it was not has to be looked up. */
+  onConnected(): void;
 }
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, capMs: 10_000 };
+const STABLE_AFTER_MS = 30_000;
 
 export class EngineEventStream {
   private stream: NodeJS.ReadableStream | undefined;
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
-  private everConnected = false;
   private stopped = true;
   private isConnected = false;
 
@@ -76,7 +76,7 @@ export class EngineEventStream {
     }
     this.stream = stream;
     this.isConnected = true;
-    this.attempt = 0;
+    const openedAt = Date.now();
     let buffered = "";
     stream.on("data", (chunk: Buffer | string) => {
       // Events are newline-delimited JSON; a chunk may end mid-event.
@@ -95,14 +95,14 @@ export class EngineEventStream {
       ended = true;
       this.stream = undefined;
       this.isConnected = false;
+      // Back off afresh only after a stream that lasted: one that keeps dropping at once is a fault.
+      if (Date.now() - openedAt > STABLE_AFTER_MS) this.attempt = 0;
       this.retry(error ?? new Error("event stream ended"));
     };
     stream.on("end", () => end());
     stream.on("close", () => end());
     stream.on("error", (error: unknown) => end(error));
-    const first = !this.everConnected;
-    this.everConnected = true;
-    this.handlers.onConnected(first);
+    this.handlers.onConnected();
   }
 
   private dispatch(line: string): void {

@@ -25,16 +25,20 @@ export interface MirrorProgress {
 
 export class DiskMirrors {
   private readonly mirrors: Mirror[] = [];
+  private finished = false;
 
   constructor(private readonly monitor: VmMonitor) {}
 
+  /** Mirrors are running (started, and neither finished nor aborted). */
   get active(): boolean {
-    return this.mirrors.length > 0;
+    return this.mirrors.length > 0 && !this.finished;
   }
 
   /** Starts one mirror per export and waits until all are in sync; returns the bytes copied. */
   async copy(
     nbd: NonNullable<MigrationTarget["nbd"]>,
+    /** Bytes per second per disk for the bulk copy; 0 is unlimited. */
+    speed: number,
     signal: AbortSignal | undefined,
     onProgress: (progress: MirrorProgress) => void,
   ): Promise<number> {
@@ -57,6 +61,7 @@ export class DiskMirrors {
         target: mirror.nbdNode,
         sync: "full",
         "copy-mode": "write-blocking",
+        speed,
         // Kept after an error, so its reason can be read.
         "auto-dismiss": false,
       });
@@ -93,11 +98,14 @@ export class DiskMirrors {
       if (jobs.every((j) => j.status === "concluded")) break;
       await sleep(20);
     }
+    this.finished = true;
     await this.dismiss();
   }
 
   /** Stops the mirrors at once (migration failed or cancelled); the source keeps its disks as they are. */
   async abort(): Promise<void> {
+    if (!this.active) return;
+    this.finished = true;
     for (const m of this.mirrors) {
       await this.monitor.execute("block-job-cancel", { device: m.jobId, force: true }).catch(() => undefined);
     }

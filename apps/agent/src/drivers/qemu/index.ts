@@ -8,16 +8,32 @@
  *   <uuid>.admin.qmp     a second QMP monitor for operators and tools
  *   <uuid>.pid           QEMU's pidfile (QEMU runs daemonized and outlives the agent)
  *   <uuid>.console.log   the guest's serial console
- * Disk images are the caller's: the driver never creates or deletes them.
+ * and under `<diskDir>/<uuid>/` (default `<stateDir>/disks`) the disks the driver creates:
+ * template clones, VM clones, and disks copied in by a live migration. Disks given to
+ * `createVm` are the caller's; the driver deletes a VM's writable disks only when asked
+ * (`removeVm(uuid, { deleteDisks })`) or when a migration has copied them to another host.
  */
 import type { Logger } from "../../logger.js";
 import { QemuDriver, type QemuDriverOptions } from "./qemu-driver.js";
 import { canRun } from "./qemu-process.js";
 
+export type { PrepareIncomingOptions } from "./migration-in.js";
+export type { MigrateOutOptions } from "./migration-out.js";
+export {
+  type MigrationProgress,
+  type MigrationResult,
+  type MigrationSource,
+  type MigrationTarget,
+  migrationSourceSchema,
+  migrationTargetSchema,
+  type StorageMode,
+} from "./migration-types.js";
 export { QemuDriver, type QemuDriverOptions } from "./qemu-driver.js";
 export { QmpClient, QmpClosedError, QmpError, type QmpEvent, QmpTimeoutError } from "./qmp-client.js";
+export type { SnapshotInfo } from "./snapshots.js";
+export type { CloneMode, CloneOptions, TemplateVmSpec } from "./templates.js";
 export type { VmDefinition, VmSpec } from "./vm-definition.js";
-export { VmError, type VmErrorCode } from "./vm-error.js";
+export { type OnProgress, VmError, type VmErrorCode } from "./vm-error.js";
 
 export const DEFAULT_QEMU_BINARY = "qemu-system-x86_64";
 

@@ -5,6 +5,7 @@
  * VM; on failure (source cancelled, stream broken, QEMU died, timeout) everything it made is
  * removed. The VM only enters the inventory once it has arrived, so it never shows on two hosts.
  */
+import { mkdir } from "node:fs/promises";
 import type { Logger } from "../../logger.js";
 import type { MigrationSource, MigrationTarget, StorageMode } from "./migration-types.js";
 import { createBlank } from "./qemu-img.js";
@@ -12,7 +13,7 @@ import { waitForExit } from "./qemu-process.js";
 import { connectQmpWithRetry, type QmpClient, QmpError } from "./qmp-client.js";
 import { discardVmDisks } from "./templates.js";
 import { defineVm, specOf, type VmDefinition, vmSpecSchema } from "./vm-definition.js";
-import { fileExists, vmDiskPath } from "./vm-disks.js";
+import { fileExists, vmDiskDir, vmDiskPath } from "./vm-disks.js";
 import { VmError } from "./vm-error.js";
 import type { VmRegistry } from "./vm-registry.js";
 import { killQemu } from "./vm-shutdown.js";
@@ -69,6 +70,7 @@ export class IncomingMigration {
     const incoming = new IncomingMigration(def, options.storage, host);
     try {
       if (options.storage === "copy") {
+        await mkdir(vmDiskDir(host.diskDir, def.uuid), { recursive: true, mode: 0o700 });
         for (const [i, disk] of definition.disks.entries())
           if (!disk.readOnly) await createBlank(def.disks[i]?.path as string, diskSizes[i] ?? 0);
       }
@@ -100,9 +102,12 @@ export class IncomingMigration {
     qmp.onEvent((event) => {
       if (event.event !== "MIGRATION") return;
       if (event.data.status === "completed") void this.arrive();
-      if (event.data.status === "failed") void this.fail("the incoming migration failed on the target");
+      if (event.data.status === "failed")
+        void this.fail(
+          "the migration stream broke off before the VM arrived (the source cancelled or failed, or the link went down)",
+        );
     });
-    qmp.onClose(() => void this.fail("the target QEMU exited before the VM arrived (stream broken off or killed)"));
+    qmp.onClose(() => void this.fail("the target QEMU exited before the VM arrived"));
     await qmp.execute("migrate-set-capabilities", { capabilities: [{ capability: "events", state: true }] });
     const status = await qmp.execute<{ "socket-address"?: { port?: string }[] }>("query-migrate");
     const port = Number(status["socket-address"]?.[0]?.port);

@@ -20,7 +20,10 @@ export interface MigrateOutOptions extends Omit<MigrationTarget, "uuid" | "stora
   signal?: AbortSignal;
   /** Largest pause QEMU may plan for at switchover (default 300 ms, the product's goal). */
   downtimeLimitMs?: number;
-  /** RAM stream cap (default 1 GiB/s; QEMU's own default, 128 MiB/s, would slow a 10 GbE link). */
+  /**
+   * Cap for the RAM stream and for each disk's bulk copy (default 1 GiB/s for RAM, disks
+   * unlimited; QEMU's own RAM default, 128 MiB/s, would slow a 10 GbE link).
+   */
   maxBandwidthBytesPerSec?: number;
   /** The whole migration, disks included (default 30 min); then it is cancelled. */
   timeoutMs?: number;
@@ -57,6 +60,7 @@ export class OutgoingMigration {
   private readonly report: OnProgress;
   private disk = { copiedBytes: 0, totalBytes: 0 };
   private started = false;
+  private diskCopyMs = 0;
 
   constructor(
     private readonly monitor: VmMonitor,
@@ -74,37 +78,48 @@ export class OutgoingMigration {
     const storage = this.options.storage ?? "shared";
     if (storage === "copy" && !this.options.nbd) throw new VmError("invalid", "storage copy needs the target's nbd");
     const { status } = await this.monitor.execute<{ status: string }>("query-status");
+    const diskStart = Date.now();
     try {
-      const diskStart = Date.now();
       if (storage === "copy" && this.options.nbd) {
         this.reportDisks(0);
-        await this.mirrors.copy(this.options.nbd, this.signal, (progress) => {
+        const speed = this.options.maxBandwidthBytesPerSec ?? 0;
+        await this.mirrors.copy(this.options.nbd, speed, this.signal, (progress) => {
           this.disk = progress;
           this.reportDisks(progress.copiedBytes);
         });
       }
-      const diskCopyMs = storage === "copy" ? Date.now() - diskStart : 0;
+      this.diskCopyMs = storage === "copy" ? Date.now() - diskStart : 0;
       await this.configure(storage === "copy");
       if (this.signal.aborted) throw this.abortError();
       this.started = true;
       await this.monitor.execute("migrate", { uri: this.options.uri });
-      const final = await this.follow();
-      return {
-        totalTimeMs: final["total-time"] ?? 0,
-        downtimeMs: final.downtime ?? 0,
-        setupTimeMs: final["setup-time"] ?? 0,
-        transferredBytes: final.ram?.transferred ?? 0,
-        diskBytes: this.disk.totalBytes,
-        diskCopyMs,
-        storage,
-      };
+      return this.result(await this.follow(), storage);
     } catch (error) {
+      // Whatever went wrong while following, QEMU has the last word: a migration it completed
+      // runs on the target now, and resuming it here would run the VM twice.
+      const final = this.started ? await this.stopMigration().catch(() => undefined) : undefined;
+      if (final?.status === "completed") {
+        this.log.warn({ err: error, vm: this.def.name }, "the migration completed despite an error while following it");
+        return this.result(await this.settledFigures(final), storage);
+      }
       await this.recover(status === "running");
       if (error instanceof VmError) throw error;
       throw new VmError("failed", `${this.def.name}: migration failed: ${(error as Error).message}`, { cause: error });
     } finally {
       await this.mirrors.detach();
     }
+  }
+
+  private result(final: QueryMigrate, storage: MigrationResult["storage"]): MigrationResult {
+    return {
+      totalTimeMs: final["total-time"] ?? 0,
+      downtimeMs: final.downtime ?? 0,
+      setupTimeMs: final["setup-time"] ?? 0,
+      transferredBytes: final.ram?.transferred ?? 0,
+      diskBytes: this.disk.totalBytes,
+      diskCopyMs: this.diskCopyMs,
+      storage,
+    };
   }
 
   private async configure(pauseBeforeSwitchover: boolean): Promise<void> {
@@ -129,8 +144,9 @@ export class OutgoingMigration {
       if (this.signal.aborted) return this.cancel();
       const m = await this.monitor.execute<QueryMigrate>("query-migrate");
       if (m.status === "completed") {
-        this.reportMemory(m, "completed");
-        return m;
+        const final = await this.settledFigures(m);
+        this.reportMemory(final, "completed");
+        return final;
       }
       if (m.status === "failed" || m.status === "cancelled")
         throw new VmError("failed", `${this.def.name}: migration ${m.status}: ${m["error-desc"] ?? "no reason given"}`);
@@ -151,12 +167,25 @@ export class OutgoingMigration {
     }
   }
 
+  /**
+   * QEMU reports `completed` a moment before it has computed total-time and downtime (the
+   * migration thread sets the state, then the figures): asks again until they are there.
+   */
+  private async settledFigures(m: QueryMigrate): Promise<QueryMigrate> {
+    let final = m;
+    for (let i = 0; i < 40 && !final["total-time"]; i++) {
+      await pause(25);
+      final = await this.monitor.execute<QueryMigrate>("query-migrate");
+    }
+    return final;
+  }
+
   /** Cancels; a migration that completed meanwhile is a success (the VM already runs on the target). */
   private async cancel(): Promise<QueryMigrate> {
     const final = await this.stopMigration();
     if (final.status === "completed") {
       this.log.warn({ vm: this.def.name }, "cancel came too late: the migration had completed");
-      return final;
+      return this.settledFigures(final);
     }
     throw this.abortError();
   }
@@ -181,7 +210,6 @@ export class OutgoingMigration {
   /** After a failure: no migration, no mirrors, and the guest running again if it was. */
   private async recover(wasRunning: boolean): Promise<void> {
     try {
-      if (this.started) await this.stopMigration();
       await this.mirrors.abort();
       if (!wasRunning) return;
       // QEMU restarts the guest itself after a failed migration; `cont` covers when it has not.

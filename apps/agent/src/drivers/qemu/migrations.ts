@@ -3,6 +3,7 @@
  * migration-types.ts for the four steps and what travels between the agents). Kept apart from
  * the driver's VM lifecycle; it uses the same VM table and per-VM queue.
  */
+import { readdir, rm } from "node:fs/promises";
 import type { Logger } from "../../logger.js";
 import { IncomingMigration, type PrepareIncomingOptions } from "./migration-in.js";
 import { type MigrateOutOptions, OutgoingMigration } from "./migration-out.js";
@@ -13,11 +14,15 @@ import {
   migrationSourceSchema,
 } from "./migration-types.js";
 import { imageInfo } from "./qemu-img.js";
+import { isQemuAlive, readPidFile } from "./qemu-process.js";
+import { QmpClient } from "./qmp-client.js";
 import type { SerialQueue } from "./serial-queue.js";
-import type { VmDefinition } from "./vm-definition.js";
+import { discardVmDisks } from "./templates.js";
+import { type VmDefinition, vmRuntimePaths, vmsDir } from "./vm-definition.js";
 import { VmError } from "./vm-error.js";
 import type { VmRegistry } from "./vm-registry.js";
 import { retireMigratedVm } from "./vm-retire.js";
+import { killQemu } from "./vm-shutdown.js";
 import { saveDefinition } from "./vm-store.js";
 
 export interface MigrationHost {
@@ -63,6 +68,33 @@ export class VmMigrations {
     await this.incoming.get(uuid)?.abort(reason);
   }
 
+  /**
+   * Incoming QEMUs an earlier agent process left behind (it stopped before their VM arrived) are
+   * pidfiles without a definition: killed, with their copied disks, while still waiting. A QEMU
+   * past the incoming state is left alone and logged: it may be the only copy of a VM.
+   */
+  async sweepOrphans(): Promise<void> {
+    const { registry, stateDir, log } = this.host;
+    const names = await readdir(vmsDir(stateDir)).catch(() => [] as string[]);
+    for (const uuid of names.filter((n) => n.endsWith(".pid")).map((n) => n.slice(0, -4))) {
+      if (registry.entries.has(uuid) || this.incoming.has(uuid)) continue;
+      const paths = vmRuntimePaths(stateDir, uuid);
+      const pid = await readPidFile(paths.pidFile);
+      const { procRoot } = registry.options.monitor;
+      if (pid && (await isQemuAlive(pid, uuid, procRoot))) {
+        const status = await queryStatus(paths.qmpAdminSocket);
+        if (status !== "inmigrate") {
+          log.error({ uuid, pid, status }, "a QEMU runs without a VM definition; left running");
+          continue;
+        }
+        await killQemu(pid, uuid, procRoot, "SIGKILL");
+        await discardVmDisks(this.host.diskDir, uuid);
+        log.warn({ uuid }, "removed an incoming migration an earlier agent left unfinished");
+      }
+      await Promise.all(Object.values(paths).map((p) => rm(p, { force: true })));
+    }
+  }
+
   /** Ends every incoming migration (the agent is stopping: an unadopted QEMU would be orphaned). */
   async abortAll(): Promise<void> {
     await Promise.all([...this.incoming.values()].map((m) => m.abort("the agent is stopping")));
@@ -97,5 +129,14 @@ export class VmMigrations {
       data: { migrated: true },
     });
     await registry.attach(entry, pid, 10_000);
+  }
+}
+
+async function queryStatus(socket: string): Promise<string | undefined> {
+  const qmp = await QmpClient.connect(socket, { timeoutMs: 2000 }).catch(() => undefined);
+  try {
+    return (await qmp?.execute<{ status: string }>("query-status"))?.status;
+  } finally {
+    qmp?.close();
   }
 }

@@ -113,6 +113,37 @@ describe("VM specs", () => {
   });
 });
 
+describe("migration and network arguments", () => {
+  it("waits for an incoming migration with the same machine, and only when asked", () => {
+    const def = define({ kernel: { path: "/k" }, disks: [{ path: "/d/a.qcow2" }] });
+    const normal = buildQemuArgs(def, "tcg");
+    const incoming = buildQemuArgs(def, "tcg", { incoming: "tcp:10.0.0.2:0" });
+    expect(valuesOf(normal, "-incoming")).toEqual([]);
+    expect(valuesOf(incoming, "-incoming")).toEqual(["tcp:10.0.0.2:0"]);
+    expect(incoming.slice(0, -2)).toEqual(normal);
+  });
+
+  it("uses a given MAC, and a bridged tap is opened by name without helper scripts", () => {
+    const def = define({
+      kernel: { path: "/k" },
+      mac: "52:54:00:aa:bb:cc",
+      network: { mode: "tap", ifname: "tap-web1", bridge: "br0" },
+    });
+    const args = buildQemuArgs(def, "tcg");
+    expect(valuesOf(args, "-netdev")).toEqual(["tap,id=net0,ifname=tap-web1,script=no,downscript=no"]);
+    expect(valuesOf(args, "-device")).toContain("virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:cc");
+  });
+
+  it("refuses a bridge name that is not an interface name", () => {
+    const parsed = vmSpecSchema.safeParse({
+      name: "a",
+      kernel: { path: "/k" },
+      network: { mode: "tap", ifname: "tap0", bridge: "br0 master evil" },
+    });
+    expect(parsed.success).toBe(false);
+  });
+});
+
 describe("helpers", () => {
   it("doubles commas in option values", () => expect(optValue("a,b,,c")).toBe("a,,b,,,,c"));
   it("derives a stable local MAC", () => expect(macFromUuid(UUID)).toBe("52:54:00:6f:1c:2a"));

@@ -14,19 +14,20 @@ import type { PrepareIncomingOptions } from "./migration-in.js";
 import type { MigrateOutOptions } from "./migration-out.js";
 import type { MigrationResult, MigrationSource, MigrationTarget } from "./migration-types.js";
 import { VmMigrations } from "./migrations.js";
-import { QmpClosedError } from "./qmp-client.js";
 import { SerialQueue } from "./serial-queue.js";
 import * as snapshots from "./snapshots.js";
 import {
   type CloneOptions,
-  cloneDisks,
-  createTemplateDisks,
-  discardVmDisks,
+  cloneVm,
+  createVmFromTemplate,
+  type Provisioner,
   type TemplateVmSpec,
 } from "./templates.js";
-import { defineVm, hasBalloon, specOf, type VmDefinition, type VmSpec, vmSpecSchema } from "./vm-definition.js";
+import { setBalloon } from "./vm-balloon.js";
+import { defineVm, type VmDefinition, type VmSpec, vmSpecSchema } from "./vm-definition.js";
 import { deleteVmDisks } from "./vm-disks.js";
 import { type OnProgress, VmError } from "./vm-error.js";
+import type { VmMonitor } from "./vm-monitor.js";
 import { VmRegistry } from "./vm-registry.js";
 import { shutDownQemu } from "./vm-shutdown.js";
 import { loadDefinitions, removeVmFiles, saveDefinition } from "./vm-store.js";
@@ -92,6 +93,7 @@ export class QemuDriver implements Driver {
     for (const def of await loadDefinitions(this.options.stateDir, this.log)) {
       await this.registry.recover(this.registry.add(def));
     }
+    await this.migrations.sweepOrphans();
     this.registry.listener = listener;
     this.log.info({ vms: this.registry.entries.size, running: this.registry.countRunning() }, "qemu driver started");
   }
@@ -109,21 +111,8 @@ export class QemuDriver implements Driver {
     return [...this.registry.entries.values()].map((e) => this.registry.workload(e));
   }
 
-  async sample(ts: number): Promise<Sample[]> {
-    const samples: Sample[] = [];
-    await Promise.all(
-      [...this.registry.entries.values()].map(async (entry) => {
-        // A QEMU whose monitor did not answer at start-up gets another try each tick.
-        if (entry.state === "unknown" && !entry.monitor) void this.registry.recover(entry);
-        const sample = await entry.monitor?.sample(ts).catch((error: unknown) => {
-          if (!(error instanceof QmpClosedError))
-            this.log.debug({ err: error, vm: entry.def.name }, "VM sample failed");
-          return undefined;
-        });
-        if (sample) samples.push(sample);
-      }),
-    );
-    return samples;
+  sample(ts: number): Promise<Sample[]> {
+    return this.registry.sample(ts);
   }
 
   /** Defines a VM (stopped) on disks the caller provides; it starts with `startVm`. */
@@ -143,30 +132,15 @@ export class QemuDriver implements Driver {
   }
 
   /** Defines a VM whose first disk is a backing-file clone of a template disk, plus blank data disks. */
-  async createVmFromTemplate(spec: TemplateVmSpec, onProgress = noProgress): Promise<VmDefinition> {
-    const { templateDisk, diskSizeMiB, extraDisksMiB, ...rest } = spec;
-    if (this.inUseWritable(templateDisk)) throw new VmError("conflict", `${templateDisk} is a running VM's disk`);
-    const uuid = spec.uuid ?? randomUUID();
-    this.registry.assertUnique(spec.name, uuid);
-    return this.withNewDisks(uuid, async () => {
-      const disks = await createTemplateDisks(spec, uuid, this.diskDir, onProgress);
-      return this.createVm({ ...rest, uuid, disks });
-    });
+  createVmFromTemplate(spec: TemplateVmSpec, onProgress = noProgress): Promise<VmDefinition> {
+    return createVmFromTemplate(this.provisioner(), spec, onProgress);
   }
 
   /** A new VM (new uuid, name and MAC) with copies of a stopped VM's disks, or overlays on a template VM's. */
   cloneVm(uuid: string, clone: CloneOptions, onProgress = noProgress, signal?: AbortSignal): Promise<VmDefinition> {
-    return this.queue.run(uuid, async () => {
-      const source = this.registry.findStopped(uuid).def;
-      const newUuid = clone.uuid ?? randomUUID();
-      this.registry.assertUnique(clone.name, newUuid);
-      return this.withNewDisks(newUuid, async () => {
-        const disks = await cloneDisks(source, newUuid, this.diskDir, clone.mode, onProgress, signal);
-        const { mac, template, ...spec } = specOf(source);
-        const labels = clone.labels ?? source.labels;
-        return this.createVm({ ...spec, name: clone.name, uuid: newUuid, disks, labels });
-      });
-    });
+    return this.queue.run(uuid, () =>
+      cloneVm(this.provisioner(), this.registry.findStopped(uuid).def, clone, onProgress, signal),
+    );
   }
 
   /** Makes a stopped VM a template: never started again, the read-only base of linked clones. */
@@ -248,26 +222,8 @@ export class QemuDriver implements Driver {
   setMemory(uuid: string, memoryMiB: number, onProgress = noProgress, timeoutMs = 30_000): Promise<number> {
     return this.queue.run(uuid, async () => {
       const entry = this.registry.findRunning(uuid);
-      const { def, monitor } = entry;
-      if (!hasBalloon(def)) throw new VmError("invalid", `${def.name} has no balloon device`);
-      if (!Number.isInteger(memoryMiB) || memoryMiB < 16 || memoryMiB > def.memoryMiB)
-        throw new VmError(
-          "invalid",
-          `memory must be 16..${def.memoryMiB} MiB (more needs a restart with a larger memoryMiB)`,
-        );
-      const target = memoryMiB * 1024 * 1024;
-      await monitor.execute("balloon", { value: target });
-      const from = monitor.memoryBytes;
-      const deadline = Date.now() + timeoutMs;
-      let actual = from;
-      while (Math.abs(actual - target) >= 1024 * 1024 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        actual = (await monitor.execute<{ actual: number }>("query-balloon")).actual;
-        const moved = Math.abs(from - actual) / Math.max(1, Math.abs(from - target));
-        onProgress(Math.min(1, moved), `balloon at ${Math.round(actual / 1048576)} of ${memoryMiB} MiB`);
-      }
-      monitor.memoryBytes = actual;
-      this.registry.emit(entry, undefined);
+      const actual = await setBalloon(entry.monitor, memoryMiB, onProgress, timeoutMs);
+      this.registry.emit(entry, undefined); // the inventory's memoryBytes follows the balloon
       return actual;
     });
   }
@@ -285,26 +241,22 @@ export class QemuDriver implements Driver {
     });
   }
 
+  /** Snapshot `name`: RAM, devices and disks while running (the guest pauses meanwhile), disks while stopped. */
   createSnapshot(uuid: string, name: string, onProgress = noProgress) {
-    return this.queue.run(uuid, () =>
-      this.withVm(uuid, (def, m) => snapshots.createSnapshot(def, m, name, onProgress)),
-    );
+    return this.onVm(uuid, (def, m) => snapshots.createSnapshot(def, m, name, onProgress));
   }
 
   listSnapshots(uuid: string) {
-    return this.queue.run(uuid, () => this.withVm(uuid, (def, m) => snapshots.listSnapshots(def, m)));
+    return this.onVm(uuid, (def, m) => snapshots.listSnapshots(def, m));
   }
 
+  /** Back to snapshot `name`: a running VM continues from its RAM; a stopped one gets its disks back. */
   revertSnapshot(uuid: string, name: string, onProgress = noProgress) {
-    return this.queue.run(uuid, () =>
-      this.withVm(uuid, (def, m) => snapshots.revertSnapshot(def, m, name, onProgress)),
-    );
+    return this.onVm(uuid, (def, m) => snapshots.revertSnapshot(def, m, name, onProgress));
   }
 
   deleteSnapshot(uuid: string, name: string, onProgress = noProgress) {
-    return this.queue.run(uuid, () =>
-      this.withVm(uuid, (def, m) => snapshots.deleteSnapshot(def, m, name, onProgress)),
-    );
+    return this.onVm(uuid, (def, m) => snapshots.deleteSnapshot(def, m, name, onProgress));
   }
 
   /** Migration step 1, on the source: what the target needs to prepare (definition, disk sizes). */
@@ -347,20 +299,17 @@ export class QemuDriver implements Driver {
     return this.stopVm(workloadId, force);
   }
 
-  private withVm<T>(uuid: string, run: (def: VmDefinition, monitor: VmMonitorOrNone) => Promise<T>): Promise<T> {
-    const entry = this.registry.find(uuid);
-    if (entry.state === "unknown") throw new VmError("unavailable", `${entry.def.name}: QMP does not answer`);
-    return run(entry.def, entry.monitor);
+  /** Runs `run` in the VM's queue, with its monitor while QEMU runs (undefined while stopped). */
+  private onVm<T>(uuid: string, run: (def: VmDefinition, monitor: VmMonitor | undefined) => Promise<T>): Promise<T> {
+    return this.queue.run(uuid, () => {
+      const entry = this.registry.find(uuid);
+      if (entry.state === "unknown") throw new VmError("unavailable", `${entry.def.name}: QMP does not answer`);
+      return run(entry.def, entry.monitor);
+    });
   }
 
-  /** Runs `create`; on failure removes the disks it made under the VM's disk dir. */
-  private async withNewDisks(uuid: string, create: () => Promise<VmDefinition>): Promise<VmDefinition> {
-    try {
-      return await create();
-    } catch (error) {
-      await discardVmDisks(this.diskDir, uuid);
-      throw error;
-    }
+  private provisioner(): Provisioner {
+    return { diskDir: this.diskDir, registry: this.registry, createVm: (spec) => this.createVm(spec) };
   }
 
   private runCommand(uuid: string, command: "stop" | "cont" | "system_reset", event: string): Promise<void> {
@@ -375,12 +324,4 @@ export class QemuDriver implements Driver {
   private otherDefs(uuid: string): VmDefinition[] {
     return [...this.registry.entries.values()].filter((e) => e.def.uuid !== uuid).map((e) => e.def);
   }
-
-  private inUseWritable(path: string): boolean {
-    return [...this.registry.entries.values()].some(
-      (e) => e.monitor && e.def.disks.some((d) => d.path === path && !d.readOnly),
-    );
-  }
 }
-
-type VmMonitorOrNone = Parameters<typeof snapshots.listSnapshots>[1];

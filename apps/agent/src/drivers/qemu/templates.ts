@@ -3,12 +3,14 @@
  * costs only its own writes), and clones of a stopped VM, full (a standalone copy) or linked
  * (overlays on a template VM's disks). New disks go into `<diskDir>/<uuid>/`.
  */
+import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { copyImage, createBlank, createOverlay, imageInfo } from "./qemu-img.js";
-import type { VmDefinition, VmSpec } from "./vm-definition.js";
+import { specOf, type VmDefinition, type VmSpec } from "./vm-definition.js";
 import { vmDiskDir, vmDiskPath } from "./vm-disks.js";
 import { type OnProgress, VmError } from "./vm-error.js";
+import type { VmRegistry } from "./vm-registry.js";
 
 const MiB = 1024 * 1024;
 
@@ -59,6 +61,7 @@ export async function createTemplateDisks(
     await createBlank(path, mib * MiB);
     disks.push({ path, format: "qcow2" });
   }
+  onProgress(1, `${disks.length} disk(s) ready`);
   return disks;
 }
 
@@ -98,4 +101,57 @@ export async function cloneDisks(
 /** Removes what a failed create or clone left behind. */
 export async function discardVmDisks(diskDir: string, uuid: string): Promise<void> {
   await rm(vmDiskDir(diskDir, uuid), { recursive: true, force: true });
+}
+
+/** What creating VMs from existing disks needs of the driver. */
+export interface Provisioner {
+  diskDir: string;
+  registry: VmRegistry;
+  createVm(spec: VmSpec): Promise<VmDefinition>;
+}
+
+export async function createVmFromTemplate(
+  p: Provisioner,
+  spec: TemplateVmSpec,
+  onProgress: OnProgress,
+): Promise<VmDefinition> {
+  const { templateDisk, diskSizeMiB, extraDisksMiB, ...rest } = spec;
+  // A template that a running VM writes to would change under every clone made from it.
+  for (const e of p.registry.entries.values()) {
+    if (e.monitor && e.def.disks.some((d) => d.path === templateDisk && !d.readOnly))
+      throw new VmError("conflict", `${templateDisk} is the disk of running VM ${e.def.name}`);
+  }
+  const uuid = spec.uuid ?? randomUUID();
+  p.registry.assertUnique(spec.name, uuid);
+  return withNewDisks(p.diskDir, uuid, async () => {
+    const disks = await createTemplateDisks(spec, uuid, p.diskDir, onProgress);
+    return p.createVm({ ...rest, uuid, disks });
+  });
+}
+
+export async function cloneVm(
+  p: Provisioner,
+  source: VmDefinition,
+  clone: CloneOptions,
+  onProgress: OnProgress,
+  signal?: AbortSignal,
+): Promise<VmDefinition> {
+  const uuid = clone.uuid ?? randomUUID();
+  p.registry.assertUnique(clone.name, uuid);
+  return withNewDisks(p.diskDir, uuid, async () => {
+    const disks = await cloneDisks(source, uuid, p.diskDir, clone.mode, onProgress, signal);
+    // Without `mac` the clone's MAC derives from its own uuid; a clone is never a template.
+    const { mac, template, ...spec } = specOf(source);
+    return p.createVm({ ...spec, name: clone.name, uuid, disks, labels: clone.labels ?? source.labels });
+  });
+}
+
+/** Runs `create`; on failure removes the disks it made under the VM's disk dir. */
+async function withNewDisks(diskDir: string, uuid: string, create: () => Promise<VmDefinition>) {
+  try {
+    return await create();
+  } catch (error) {
+    await discardVmDisks(diskDir, uuid);
+    throw error;
+  }
 }

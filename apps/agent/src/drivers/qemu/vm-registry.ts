@@ -3,13 +3,16 @@
  * monitor. It launches QEMU, (re)attaches monitors, notices exits, and reports every change to
  * the driver's listener, so the operation modules only act and never report by hand.
  */
-import type { Workload } from "@flotilla/protocol";
+import { dirname } from "node:path";
+import type { Sample, Workload } from "@flotilla/protocol";
 import type { Logger } from "../../logger.js";
+import { ensurePrivateDir } from "../../state/files.js";
 import type { DriverEvent, DriverListener } from "../driver.js";
 import { createAccelChooser } from "./accel.js";
 import { runTool } from "./host-tools.js";
 import { buildQemuArgs, type LaunchOptions } from "./qemu-args.js";
 import { isQemuAlive, launchQemu, readPidFile, signalProcess } from "./qemu-process.js";
+import { QmpClosedError } from "./qmp-client.js";
 import type { VmDefinition } from "./vm-definition.js";
 import { VmError } from "./vm-error.js";
 import { type RunState, VmMonitor, type VmMonitorOptions } from "./vm-monitor.js";
@@ -82,6 +85,8 @@ export class VmRegistry {
 
   /** Starts QEMU for `def` (daemonized) and returns its pid; QMP is not attached yet. */
   async launch(def: VmDefinition, launch: LaunchOptions = {}): Promise<number> {
+    // A migration target may not have a VM yet, nor the directory for its runtime files.
+    await ensurePrivateDir(dirname(def.pidFile));
     await removeRuntimeFiles(def);
     const { binary, launcher } = this.options;
     try {
@@ -208,6 +213,24 @@ export class VmRegistry {
     this.entries.delete(entry.def.uuid);
     this.listener?.inventoryChanged({ changed: [], removed: [entry.def.uuid] });
     this.listener?.event({ kind: "workload.removed", workloadId: entry.def.uuid, message, ...(data ? { data } : {}) });
+  }
+
+  /** One sample per running VM for the interval ending now. */
+  async sample(ts: number): Promise<Sample[]> {
+    const samples: Sample[] = [];
+    await Promise.all(
+      [...this.entries.values()].map(async (entry) => {
+        // A QEMU whose monitor did not answer at start-up gets another try each tick.
+        if (entry.state === "unknown" && !entry.monitor) void this.recover(entry);
+        const sample = await entry.monitor?.sample(ts).catch((error: unknown) => {
+          if (!(error instanceof QmpClosedError))
+            this.options.log.debug({ err: error, vm: entry.def.name }, "VM sample failed");
+          return undefined;
+        });
+        if (sample) samples.push(sample);
+      }),
+    );
+    return samples;
   }
 
   workload(entry: VmEntry): Workload {

@@ -34,9 +34,10 @@ export type PublicPermission = (typeof PUBLIC_PERMISSIONS)[number];
 export type Permission = RolePermission | PublicPermission;
 
 /**
- * The permission needed to request or cancel each agent command: acting on workloads is
- * `workloads.operate`; changing or inspecting the host itself (its images, its agent's
- * settings) is `hosts.manage`. A new command does not compile until it is listed here.
+ * The permission needed to request or cancel each agent command: acting on workloads, and
+ * the images they are deployed from (an operator builds, pulls and runs), is
+ * `workloads.operate`; changing the agent's own settings is `hosts.manage`.
+ * A new command does not compile until it is listed here.
  */
 export const COMMAND_PERMISSIONS = {
   "container.create": "workloads.operate",
@@ -47,9 +48,9 @@ export const COMMAND_PERMISSIONS = {
   "container.logs": "workloads.operate",
   "workload.start": "workloads.operate",
   "workload.stop": "workloads.operate",
-  "image.list": "hosts.manage",
-  "image.pull": "hosts.manage",
-  "image.build": "hosts.manage",
+  "image.list": "workloads.operate",
+  "image.pull": "workloads.operate",
+  "image.build": "workloads.operate",
   "inventory.refresh": "hosts.manage",
   "metrics.set_interval": "hosts.manage",
 } as const satisfies Record<CommandName, RolePermission>;

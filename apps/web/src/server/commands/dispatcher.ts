@@ -16,6 +16,7 @@ import {
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
 import { type ReportOutcome, recordProgress, recordResult } from "./agent-reports.js";
+import { deleteExpiredBlobs } from "./blobs.js";
 import { COMMANDS_CHANNEL, toUpdateEvent } from "./command-view.js";
 import { timeOutOverdueCommands } from "./deadline-sweeper.js";
 import { createPgListener } from "./pg-listener.js";
@@ -96,7 +97,10 @@ export function createCommandDispatcher(options: DispatcherOptions): CommandDisp
         where: { id: row.id, state: { in: [...ACTIVE_STATES] } },
         data: { state: "failed", finishedAt: new Date(), error: { code: "invalid_command", message } },
       });
-      if (failed) live.commandUpdate(failed.orgId, toUpdateEvent(failed));
+      if (failed) {
+        await prisma.commandEvent.create({ data: { commandId: row.id, kind: "state", state: "failed", message } });
+        live.commandUpdate(failed.orgId, toUpdateEvent(failed));
+      }
       return null;
     }
     const command = options.resolveSecrets ? await options.resolveSecrets(parsed.data, row) : parsed.data;
@@ -161,8 +165,28 @@ export function createCommandDispatcher(options: DispatcherOptions): CommandDisp
     });
   }
 
-  function catchUp(): void {
-    for (const link of links.values()) void serial(link.hostId, () => deliverHost(link, false));
+  /**
+   * What a lost notification could have left undone for the agents here: pending commands and
+   * cancels. One query for all of this node's hosts (usually empty), not one per agent.
+   */
+  async function catchUp(): Promise<void> {
+    if (links.size === 0 || stopped) return;
+    const rows = await prisma.command.findMany({
+      where: {
+        hostId: { in: [...links.keys()] },
+        OR: [{ state: "pending" }, { state: { in: ["sent", "running"] }, cancelRequestedAt: { not: null } }],
+      },
+      select: { hostId: true },
+      distinct: ["hostId"],
+    });
+    for (const { hostId } of rows) {
+      const link = links.get(hostId);
+      if (link) void serial(hostId, () => deliverHost(link, false));
+    }
+  }
+
+  function scheduleCatchUp(): void {
+    catchUp().catch((err: unknown) => log.error({ err }, "command catch-up failed"));
   }
 
   const listener = createPgListener({
@@ -174,7 +198,7 @@ export function createCommandDispatcher(options: DispatcherOptions): CommandDisp
         onNotification(id).catch((err: unknown) => log.error({ err, commandId: id }, "notification failed"));
     },
     onConnected: (reconnected) => {
-      if (reconnected) catchUp();
+      if (reconnected) scheduleCatchUp();
     },
   });
 
@@ -183,6 +207,16 @@ export function createCommandDispatcher(options: DispatcherOptions): CommandDisp
       .then(() => timeOutOverdueCommands(deps, options.deadlineGraceMs ?? 5_000))
       .catch((err: unknown) => log.error({ err }, "deadline sweep failed"));
     return sweeping;
+  }
+
+  /** Build contexts live a day; every node may delete expired ones (the delete is idempotent). */
+  function pruneBlobs(): void {
+    sweeping = sweeping
+      .then(() => deleteExpiredBlobs(prisma))
+      .then((count) => {
+        if (count > 0) log.info({ count }, "expired blobs deleted");
+      })
+      .catch((err: unknown) => log.error({ err }, "deleting expired blobs failed"));
   }
 
   async function idle(): Promise<void> {
@@ -194,7 +228,8 @@ export function createCommandDispatcher(options: DispatcherOptions): CommandDisp
       stopped = false;
       await listener.start();
       timers.push(setInterval(() => void sweep(), options.sweepEveryMs ?? 1_000));
-      timers.push(setInterval(catchUp, options.pollEveryMs ?? 10_000));
+      timers.push(setInterval(scheduleCatchUp, options.pollEveryMs ?? 10_000));
+      timers.push(setInterval(pruneBlobs, 10 * 60_000));
       for (const t of timers) t.unref();
     },
     async stop() {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isNewerCommandState } from "../../shared/live-events.js";
 import { COMMAND_PERMISSIONS, roleHasPermission } from "../access/permissions.js";
 import { defaultDeadlineMs, redactPayload } from "./command-view.js";
 import { stableJson } from "./request-command.js";
@@ -56,15 +57,16 @@ describe("command state machine", () => {
 });
 
 describe("command permissions", () => {
-  it("lets operators act on workloads but only admins change hosts", () => {
+  it("lets operators act on workloads and images but only admins change agents", () => {
     for (const [name, permission] of Object.entries(COMMAND_PERMISSIONS)) {
       expect(permission, name).toBe(
-        name.startsWith("container.") || name.startsWith("workload.") ? "workloads.operate" : "hosts.manage",
+        /^(container|workload|image)\./.test(name) ? "workloads.operate" : "hosts.manage",
       );
     }
     expect(roleHasPermission("operator", COMMAND_PERMISSIONS["container.create"])).toBe(true);
-    expect(roleHasPermission("operator", COMMAND_PERMISSIONS["image.build"])).toBe(false);
-    expect(roleHasPermission("admin", COMMAND_PERMISSIONS["image.build"])).toBe(true);
+    expect(roleHasPermission("operator", COMMAND_PERMISSIONS["image.build"])).toBe(true);
+    expect(roleHasPermission("operator", COMMAND_PERMISSIONS["metrics.set_interval"])).toBe(false);
+    expect(roleHasPermission("admin", COMMAND_PERMISSIONS["metrics.set_interval"])).toBe(true);
     expect(roleHasPermission("viewer", COMMAND_PERMISSIONS["container.logs"])).toBe(false);
   });
 });
@@ -88,5 +90,15 @@ describe("command requests", () => {
       reference: "x",
       auth: "[redacted]",
     });
+  });
+});
+
+describe("live updates", () => {
+  it("lets a browser ignore an update that would move a command backwards", () => {
+    expect(isNewerCommandState("pending", "sent")).toBe(true);
+    expect(isNewerCommandState("sent", "pending")).toBe(false);
+    expect(isNewerCommandState("running", "running")).toBe(true); // more progress
+    expect(isNewerCommandState("succeeded", "running")).toBe(false);
+    expect(isNewerCommandState("succeeded", "succeeded")).toBe(false);
   });
 });

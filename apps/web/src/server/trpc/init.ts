@@ -4,6 +4,7 @@
  * a procedure declares none), checks CSRF on mutations and maps AppError codes.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
 import {
   isPublicPermission,
   type Permission,
@@ -25,13 +26,23 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       const appCode = error.cause instanceof AppError ? error.cause.code : null;
       const hidden = error.code === "INTERNAL_SERVER_ERROR" && !appCode;
+      // Input validation: a readable line per problem ("command.payload.image: is not a valid
+      // image reference ...") instead of zod's JSON, so forms can show it as it is.
+      const invalid = error.cause instanceof ZodError ? readableIssues(error.cause) : null;
       return {
         ...shape,
-        message: hidden ? "Something went wrong on the server" : shape.message,
+        message: hidden ? "Something went wrong on the server" : (invalid ?? shape.message),
         data: { ...shape.data, appCode, stack: undefined },
       };
     },
   });
+
+function readableIssues(error: ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join(".") || "input"}: ${i.message}`)
+    .join("; ");
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

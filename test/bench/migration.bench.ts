@@ -1,0 +1,180 @@
+// Live migration of an idle 128 MiB test guest back and forth between two qemu drivers acting as
+// two hosts (network namespaces joined by a veth pair when this machine allows, else loopback):
+// QEMU's downtime and total time, bytes sent, and the agents' own overhead around QMP `migrate`.
+// Writes test/bench/results/migration.json; never passes or fails on time.
+//   npm run bench:migration [-- shared=12 copy=4]
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, release } from "node:os";
+import { join } from "node:path";
+import {
+  createQemuDriver,
+  type MigrationResult,
+  type QemuDriver,
+  type StorageMode,
+} from "../../apps/agent/src/drivers/qemu/index.js";
+import { createSilentLogger } from "../../apps/agent/src/logger.js";
+import { canUseNetns, createNetnsPair, type NetnsPair } from "../support/netns.js";
+import { ROOT } from "../support/processes.js";
+import { createDisk, ensureGuest, janitor, newVmStateDir, RecordingListener } from "../support/qemu.js";
+import { waitFor } from "../support/wait-for.js";
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split("=") as [string, string]));
+const SHARED_RUNS = Number(args.shared ?? 12);
+const COPY_RUNS = Number(args.copy ?? 4);
+const GUEST_MIB = 128;
+
+interface Host {
+  name: string;
+  ip: string;
+  driver: QemuDriver;
+  stateDir: string;
+}
+
+interface Run extends MigrationResult {
+  run: number;
+  from: string;
+  to: string;
+  /** migrationSource + prepareIncoming: the target's QEMU up and listening. */
+  prepareMs: number;
+  /** The migrateOut call: QMP setup, migration, source cleanup. */
+  migrateOutMs: number;
+  /** From migrationSource to the target having adopted the VM. */
+  endToEndMs: number;
+}
+
+/** Nearest-rank percentile. */
+function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
+}
+
+function summary(values: number[]) {
+  return { p50: percentile(values, 50), p95: percentile(values, 95), max: values.length ? Math.max(...values) : null };
+}
+
+async function migrateOnce(from: Host, to: Host, uuid: string, storage: StorageMode, run: number): Promise<Run> {
+  const t0 = performance.now();
+  const source = await from.driver.migrationSource(uuid);
+  const target = await to.driver.prepareIncoming(source, { listenHost: to.ip, storage });
+  const t1 = performance.now();
+  const arrived = to.driver.awaitIncoming(uuid);
+  arrived.catch(() => undefined);
+  let result: MigrationResult;
+  try {
+    result = await from.driver.migrateOut(uuid, target);
+  } catch (error) {
+    await to.driver.abortIncoming(uuid, "the source failed");
+    throw error;
+  }
+  const t2 = performance.now();
+  await arrived;
+  const t3 = performance.now();
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    run,
+    from: from.name,
+    to: to.name,
+    ...result,
+    prepareMs: round(t1 - t0),
+    migrateOutMs: round(t2 - t1),
+    endToEndMs: round(t3 - t0),
+  };
+}
+
+function series(runs: Run[]) {
+  return {
+    migrations: runs.length,
+    downtimeMs: summary(runs.map((r) => r.downtimeMs)),
+    totalTimeMs: summary(runs.map((r) => r.totalTimeMs)),
+    transferredBytes: summary(runs.map((r) => r.transferredBytes)),
+    diskCopyMs: summary(runs.map((r) => r.diskCopyMs)),
+    prepareMs: summary(runs.map((r) => r.prepareMs)),
+    migrateOutMs: summary(runs.map((r) => r.migrateOutMs)),
+    endToEndMs: summary(runs.map((r) => r.endToEndMs)),
+  };
+}
+
+async function main() {
+  const netns = canUseNetns();
+  const net: NetnsPair | undefined = netns ? createNetnsPair() : undefined;
+  const shared = newVmStateDir();
+  const hosts: Host[] = [];
+  try {
+    for (const [name, side] of [
+      ["A", net?.a],
+      ["B", net?.b],
+    ] as const) {
+      const stateDir = newVmStateDir();
+      const driver = createQemuDriver({ stateDir, logger: createSilentLogger(), launcher: side?.launcher ?? [] });
+      await driver.start(new RecordingListener());
+      hosts.push({ name, ip: side?.ip ?? "127.0.0.1", driver, stateDir });
+    }
+    const [a, b] = hosts as [Host, Host];
+    const guest = ensureGuest();
+    const vm = await a.driver.createVm({
+      name: "bench-migrant",
+      memoryMiB: GUEST_MIB,
+      kernel: { path: guest.kernel, initrd: guest.initrd, append: "console=ttyS0 quiet" },
+      disks: [{ path: createDisk(join(shared, "bench.qcow2"), 64) }],
+      // No hostfwd: on loopback both hosts would want the same port.
+      network: { mode: "user", hostfwd: [] },
+    });
+    await a.driver.startVm(vm.uuid);
+    await waitFor(() => readFileSync(vm.consoleLog, "utf8").includes("flotilla-guest ready"), 90_000);
+    await new Promise((r) => setTimeout(r, 3000)); // let the guest settle into idle
+
+    const runs: Run[] = [];
+    let [here, there] = [a, b];
+    // Copy runs last: after one, the disk lives in a host's own disk dir, no longer on a shared path.
+    const plan: StorageMode[] = [...Array(SHARED_RUNS).fill("shared"), ...Array(COPY_RUNS).fill("copy")];
+    for (const [i, storage] of plan.entries()) {
+      const run = await migrateOnce(here, there, vm.uuid, storage, i + 1);
+      runs.push(run);
+      console.info(
+        `#${run.run} ${run.from}->${run.to} ${storage}: downtime ${run.downtimeMs} ms, total ${run.totalTimeMs} ms, ` +
+          `${(run.transferredBytes / 1048576).toFixed(1)} MiB, end to end ${run.endToEndMs} ms`,
+      );
+      [here, there] = [there, here];
+    }
+    await here.driver.stopVm(vm.uuid, true);
+
+    const sharedRuns = runs.filter((r) => r.storage === "shared");
+    const copyRuns = runs.filter((r) => r.storage === "copy");
+    const results = {
+      benchmark: "live migration of an idle test guest (kernel + busybox initramfs), TCG",
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", kernel: release() },
+      guest: { memoryMiB: GUEST_MIB, disk: "64 MiB qcow2" },
+      network: netns
+        ? "two network namespaces joined by a veth pair; each host's QEMU runs in its namespace"
+        : "loopback (network namespaces not available)",
+      parameters: { downtimeLimitMs: 300, maxBandwidthBytesPerSec: 1024 * 1024 * 1024, pollIntervalMs: 100 },
+      shared: series(sharedRuns),
+      copy: series(copyRuns),
+      /**
+       * From the API call to QMP `migrate` being issued: measured by the control plane's
+       * benchmark (added later by the lead); this agent-level benchmark cannot see it.
+       */
+      controlPlaneOverheadMs: null,
+      runs,
+    };
+    const out = join(ROOT, "test/bench/results");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "migration.json"), `${JSON.stringify(results, null, 2)}\n`);
+    console.info(
+      `shared (${sharedRuns.length}): downtime p50 ${results.shared.downtimeMs.p50} p95 ${results.shared.downtimeMs.p95} ` +
+        `max ${results.shared.downtimeMs.max} ms; total p50 ${results.shared.totalTimeMs.p50} p95 ` +
+        `${results.shared.totalTimeMs.p95} max ${results.shared.totalTimeMs.max} ms -> test/bench/results/migration.json`,
+    );
+  } finally {
+    for (const host of hosts) {
+      await host.driver.stop();
+      janitor.clean(host.stateDir);
+    }
+    janitor.clean(shared);
+    net?.remove();
+  }
+}
+
+await main();
