@@ -267,6 +267,27 @@ describe("live migration between two hosts (network namespaces)", () => {
     await answersAt(here, 10_000);
   });
 
+  it("a restarted agent on the target removes an incoming QEMU its predecessor left waiting", async () => {
+    const sent = await here.driver.migrationSource(vm.uuid);
+    await there.driver.prepareIncoming(sent, { listenHost: there.ip, storage: "copy" });
+    const arrived = there.driver.awaitIncoming(vm.uuid);
+    arrived.catch(() => undefined);
+    expect(runningQemuPids(there.stateDir)).toHaveLength(1);
+    // A second driver on the same state dir, as after an agent crash (the first never stopped).
+    const side = there.name === "A" ? net.a : net.b;
+    const restarted = createQemuDriver({ stateDir: there.stateDir, logger, launcher: side.launcher });
+    await restarted.start(new RecordingListener());
+    try {
+      expect(runningQemuPids(there.stateDir)).toEqual([]);
+      expect(existsSync(join(there.stateDir, "disks", vm.uuid))).toBe(false);
+      expect(await restarted.inventory()).toEqual([]);
+      await expect(arrived).rejects.toThrow(/before the VM arrived/);
+    } finally {
+      await restarted.stop();
+    }
+    expect(await here.driver.inventory()).toEqual([expect.objectContaining({ id: vm.uuid, state: "running" })]);
+  });
+
   it("moves a guest on a bridged tap: its own address keeps answering, no client change", async () => {
     await here.driver.stopVm(vm.uuid, true);
     const guest = ensureGuest();

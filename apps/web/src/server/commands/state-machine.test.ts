@@ -59,9 +59,7 @@ describe("command state machine", () => {
 describe("command permissions", () => {
   it("lets operators act on workloads and images but only admins change agents", () => {
     for (const [name, permission] of Object.entries(COMMAND_PERMISSIONS)) {
-      expect(permission, name).toBe(
-        /^(container|workload|image)\./.test(name) ? "workloads.operate" : "hosts.manage",
-      );
+      expect(permission, name).toBe(/^(container|workload|image)\./.test(name) ? "workloads.operate" : "hosts.manage");
     }
     expect(roleHasPermission("operator", COMMAND_PERMISSIONS["container.create"])).toBe(true);
     expect(roleHasPermission("operator", COMMAND_PERMISSIONS["image.build"])).toBe(true);
