@@ -109,7 +109,14 @@ if (isStale("packages/db/src/generated/prisma/client.ts", ["packages/db/prisma/s
   step("generating the Prisma client");
   run("pnpm", ["--filter", "@flotilla/db", "run", "generate"]);
 }
-if (isStale("apps/agent/dist/flotilla-agent.mjs", ["apps/agent/src", "packages/protocol/src"])) {
+if (
+  isStale("apps/agent/dist/flotilla-agent.mjs", [
+    "apps/agent/src",
+    "apps/agent/build.mjs",
+    "apps/agent/package.json",
+    "packages/protocol/src",
+  ])
+) {
   step("bundling the agent");
   run("pnpm", ["--filter", "@flotilla/agent", "run", "build"]);
 }

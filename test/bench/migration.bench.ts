@@ -2,7 +2,7 @@
 // two hosts (network namespaces joined by a veth pair when this machine allows, else loopback):
 // QEMU's downtime and total time, bytes sent, and the agents' own overhead around QMP `migrate`.
 // Writes test/bench/results/migration.json; never passes or fails on time.
-//   npm run bench:migration [-- shared=12 copy=4]
+//   npm run bench:migration [-- shared=20 copy=4]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
@@ -19,7 +19,7 @@ import { createDisk, ensureGuest, janitor, newVmStateDir, RecordingListener } fr
 import { waitFor } from "../support/wait-for.js";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split("=") as [string, string]));
-const SHARED_RUNS = Number(args.shared ?? 12);
+const SHARED_RUNS = Number(args.shared ?? 20);
 const COPY_RUNS = Number(args.copy ?? 4);
 const GUEST_MIB = 128;
 

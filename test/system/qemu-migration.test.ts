@@ -268,8 +268,13 @@ describe("live migration between two hosts (network namespaces)", () => {
   });
 
   it("a restarted agent on the target removes an incoming QEMU its predecessor left waiting", async () => {
+    const copies = join(there.stateDir, "disks", vm.uuid);
+    const filesIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
+    // (On this one file system, the VM's current disk may itself be in that directory.)
+    const before = filesIn(copies);
     const sent = await here.driver.migrationSource(vm.uuid);
     await there.driver.prepareIncoming(sent, { listenHost: there.ip, storage: "copy" });
+    expect(filesIn(copies)).toHaveLength(before.length + 1);
     const arrived = there.driver.awaitIncoming(vm.uuid);
     arrived.catch(() => undefined);
     expect(runningQemuPids(there.stateDir)).toHaveLength(1);
@@ -279,7 +284,7 @@ describe("live migration between two hosts (network namespaces)", () => {
     await restarted.start(new RecordingListener());
     try {
       expect(runningQemuPids(there.stateDir)).toEqual([]);
-      expect(existsSync(join(there.stateDir, "disks", vm.uuid))).toBe(false);
+      expect(filesIn(copies), "the blank copy it was receiving is deleted").toEqual(before);
       expect(await restarted.inventory()).toEqual([]);
       await expect(arrived).rejects.toThrow(/before the VM arrived/);
     } finally {

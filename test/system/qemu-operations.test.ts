@@ -1,7 +1,7 @@
 // VM operations of the qemu driver on the real test guest (TCG): create from a template disk,
 // balloon, reboot, snapshots while running and while stopped, full and linked clones, delete
 // with disks. Disk contents are checked on the host with qemu-io; one guest runs at a time.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createQemuDriver, type QemuDriver, type VmDefinition } from "../../apps/agent/src/drivers/qemu/index.js";
@@ -125,7 +125,6 @@ describe("qemu driver VM operations with the test guest", () => {
   });
 
   it("reboots the guest (system_reset): it boots again and serves again", async () => {
-    const { readFileSync } = await import("node:fs");
     const boots = () => readFileSync(vm.consoleLog, "utf8").split("flotilla-guest ready").length - 1;
     const before = boots();
     await driver.rebootVm(vm.uuid);

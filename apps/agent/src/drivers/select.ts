@@ -2,16 +2,16 @@
  * The one place that decides which drivers and host collector an agent runs with. A real host
  * gets /proc for itself plus every workload driver whose runtime answers at start-up ("auto"),
  * or exactly the drivers the configuration lists (a listed driver runs even when its runtime is
- * not up yet, and keeps trying to reach it).
+ * not up yet: the docker driver keeps trying to reach its engine).
  */
 import type { HostInfo } from "@flotilla/protocol";
 import type { HostCollector } from "../collectors/host-collector.js";
 import { ProcHostCollector } from "../collectors/host-proc.js";
 import { WORKLOAD_DRIVERS, type WorkloadDriverName } from "../config.js";
-import { AgentError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { createDockerDriver, DEFAULT_DOCKER_SOCKETS, detectDocker } from "./docker/index.js";
 import type { Driver } from "./driver.js";
+import { createLibvirtDriver, detectLibvirt } from "./libvirt/index.js";
 import { createQemuDriver, detectQemu } from "./qemu/index.js";
 import { generateHostModel } from "./sim/host-model.js";
 import { SimDriver, type SimDriverOptions } from "./sim/sim-driver.js";
@@ -37,7 +37,7 @@ interface DriverFactory {
   create(): Driver;
 }
 
-function driverFactories(options: RealHostOptions): Record<WorkloadDriverName, DriverFactory | undefined> {
+function driverFactories(options: RealHostOptions): Record<WorkloadDriverName, DriverFactory> {
   const dockerCandidates = options.dockerSocket ? [options.dockerSocket] : [...DEFAULT_DOCKER_SOCKETS];
   let dockerSocket: string | undefined;
   return {
@@ -53,8 +53,10 @@ function driverFactories(options: RealHostOptions): Record<WorkloadDriverName, D
       detect: () => detectQemu(),
       create: () => createQemuDriver({ stateDir: options.stateDir, logger: options.logger }),
     },
-    // libvirt: wire detectLibvirt(...) / createLibvirtDriver(...) from ./libvirt/index.js here when it exports them.
-    libvirt: undefined,
+    libvirt: {
+      detect: () => detectLibvirt(),
+      create: () => createLibvirtDriver({ logger: options.logger }),
+    },
   };
 }
 
@@ -62,17 +64,15 @@ export async function selectRealHost(options: RealHostOptions): Promise<HostRunt
   const factories = driverFactories(options);
   const explicit = options.drivers !== "auto";
   const wanted = options.drivers === "auto" ? WORKLOAD_DRIVERS : options.drivers;
+  // Detection probes sockets and binaries with timeouts of seconds: probe all at once.
+  const answers = await Promise.all(wanted.map((name) => factories[name].detect()));
   const drivers: Driver[] = [];
-  for (const name of wanted) {
-    const factory = factories[name];
-    if (!factory) {
-      if (explicit) throw new AgentError("config", `--drivers ${name}: this agent has no ${name} driver yet`);
-      continue;
+  wanted.forEach((name, i) => {
+    if (answers[i] || explicit) drivers.push(factories[name].create());
+    if (!answers[i] && explicit) {
+      options.logger.warn(`the ${name} runtime does not answer at start-up; starting its driver as configured`);
     }
-    const answers = await factory.detect();
-    if (answers || explicit) drivers.push(factory.create());
-    if (!answers && explicit) options.logger.warn(`the ${name} runtime does not answer yet; the driver keeps trying`);
-  }
+  });
   options.logger.debug({ drivers: drivers.map((d) => d.name) }, "workload drivers selected");
   return { hostCollector: new ProcHostCollector({ stateDir: options.stateDir }), drivers };
 }

@@ -21,3 +21,7 @@ export type WorkloadMetrics = RouterOutputs["fleet"]["workloadMetrics"];
 export type WorkloadHistoryItem = RouterOutputs["fleet"]["workloadHistory"][number];
 export type HostEventsPage = RouterOutputs["fleet"]["hostEvents"];
 export type HostEvent = HostEventsPage["events"][number];
+export type CommandItem = RouterOutputs["commands"]["list"][number];
+export type CommandDetail = RouterOutputs["commands"]["get"];
+export type CommandEventItem = CommandDetail["events"][number];
+export type CommandRequestInput = RouterInputs["commands"]["request"];

@@ -5,13 +5,13 @@
  * VM; on failure (source cancelled, stream broken, QEMU died, timeout) everything it made is
  * removed. The VM only enters the inventory once it has arrived, so it never shows on two hosts.
  */
-import { mkdir } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, rm, rmdir } from "node:fs/promises";
 import type { Logger } from "../../logger.js";
 import type { MigrationSource, MigrationTarget, StorageMode } from "./migration-types.js";
 import { createBlank } from "./qemu-img.js";
 import { waitForExit } from "./qemu-process.js";
 import { connectQmpWithRetry, type QmpClient, QmpError } from "./qmp-client.js";
-import { discardVmDisks } from "./templates.js";
 import { defineVm, specOf, type VmDefinition, vmSpecSchema } from "./vm-definition.js";
 import { fileExists, vmDiskDir, vmDiskPath } from "./vm-disks.js";
 import { VmError } from "./vm-error.js";
@@ -47,6 +47,8 @@ export class IncomingMigration {
   private pid: number | undefined;
   private finished = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The disk files this migration made: the only ones its cleanup deletes. */
+  private readonly created: string[] = [];
 
   private constructor(
     readonly def: VmDefinition,
@@ -71,8 +73,12 @@ export class IncomingMigration {
     try {
       if (options.storage === "copy") {
         await mkdir(vmDiskDir(host.diskDir, def.uuid), { recursive: true, mode: 0o700 });
-        for (const [i, disk] of definition.disks.entries())
-          if (!disk.readOnly) await createBlank(def.disks[i]?.path as string, diskSizes[i] ?? 0);
+        for (const [i, disk] of definition.disks.entries()) {
+          if (disk.readOnly) continue;
+          const path = def.disks[i]?.path as string;
+          await createBlank(path, diskSizes[i] ?? 0);
+          incoming.created.push(path);
+        }
       }
       const target = await incoming.start(options);
       incoming.timer = setTimeout(
@@ -96,8 +102,9 @@ export class IncomingMigration {
   private async start(options: PrepareIncomingOptions): Promise<MigrationTarget> {
     const { registry } = this.host;
     this.pid = await registry.launch(this.def, { incoming: `tcp:${options.listenHost}:${options.port ?? 0}` });
-    // The admin monitor: the agent's own is left free for the monitor attached on arrival.
-    const qmp = await connectQmpWithRetry(this.def.qmpAdminSocket, { deadlineMs: 10_000 });
+    // The agent's monitor, handed over to the VM's VmMonitor on arrival; the admin one stays
+    // free for operators and for a later agent that finds this QEMU orphaned.
+    const qmp = await connectQmpWithRetry(this.def.qmpSocket, { deadlineMs: 10_000 });
     this.qmp = qmp;
     qmp.onEvent((event) => {
       if (event.event !== "MIGRATION") return;
@@ -173,7 +180,8 @@ export class IncomingMigration {
     if (this.pid && !(await waitForExit(this.pid, this.def.uuid, 0, procRoot)))
       await killQemu(this.pid, this.def.uuid, procRoot, "SIGKILL");
     await removeVmFiles(this.host.stateDir, this.def);
-    if (this.storage === "copy") await discardVmDisks(this.host.diskDir, this.def.uuid);
+    await Promise.all(this.created.map((path) => rm(path, { force: true })));
+    await rmdir(vmDiskDir(this.host.diskDir, this.def.uuid)).catch(() => undefined); // only when empty
   }
 }
 
@@ -184,7 +192,7 @@ async function targetDisks(source: MigrationSource, storage: StorageMode, diskDi
   for (const [i, disk] of definition.disks.entries()) {
     if (storage === "copy" && !disk.readOnly) {
       if (source.diskSizes[i] === undefined) throw new VmError("invalid", `no size for disk ${i}`);
-      disks.push({ ...disk, path: vmDiskPath(diskDir, definition.uuid, i), format: "qcow2" as const });
+      disks.push({ ...disk, path: await freshDiskPath(diskDir, definition.uuid, i), format: "qcow2" as const });
     } else if (await fileExists(disk.path)) disks.push(disk);
     else throw new VmError("invalid", `${disk.path} is not on this host; migrate with storage copy`);
   }
@@ -192,6 +200,16 @@ async function targetDisks(source: MigrationSource, storage: StorageMode, diskDi
     if (file && !(await fileExists(file))) throw new VmError("invalid", `${file} is not on this host`);
   }
   return disks;
+}
+
+/**
+ * Where a copied disk goes: never over an existing file (with one file system under both
+ * "hosts", or an earlier copy still in use, that file may be a running VM's disk).
+ */
+async function freshDiskPath(diskDir: string, uuid: string, index: number): Promise<string> {
+  const path = vmDiskPath(diskDir, uuid, index);
+  if (!(await fileExists(path))) return path;
+  return path.replace(/\.qcow2$/, `-${randomUUID().slice(0, 8)}.qcow2`);
 }
 
 /** Starts QEMU's NBD server on a free port: QEMU cannot report a port it picked, so try some. */

@@ -17,8 +17,8 @@ import { imageInfo } from "./qemu-img.js";
 import { isQemuAlive, readPidFile } from "./qemu-process.js";
 import { QmpClient } from "./qmp-client.js";
 import type { SerialQueue } from "./serial-queue.js";
-import { discardVmDisks } from "./templates.js";
 import { type VmDefinition, vmRuntimePaths, vmsDir } from "./vm-definition.js";
+import { vmDiskDir } from "./vm-disks.js";
 import { VmError } from "./vm-error.js";
 import type { VmRegistry } from "./vm-registry.js";
 import { retireMigratedVm } from "./vm-retire.js";
@@ -82,13 +82,15 @@ export class VmMigrations {
       const pid = await readPidFile(paths.pidFile);
       const { procRoot } = registry.options.monitor;
       if (pid && (await isQemuAlive(pid, uuid, procRoot))) {
-        const status = await queryStatus(paths.qmpAdminSocket);
+        const { status, files } = await describeQemu(paths.qmpAdminSocket);
         if (status !== "inmigrate") {
           log.error({ uuid, pid, status }, "a QEMU runs without a VM definition; left running");
           continue;
         }
         await killQemu(pid, uuid, procRoot, "SIGKILL");
-        await discardVmDisks(this.host.diskDir, uuid);
+        // Its disks were blank copies in the making; only files in this VM's disk dir are ours.
+        const own = files.filter((f) => f.startsWith(`${vmDiskDir(this.host.diskDir, uuid)}/`));
+        await Promise.all(own.map((f) => rm(f, { force: true })));
         log.warn({ uuid }, "removed an incoming migration an earlier agent left unfinished");
       }
       await Promise.all(Object.values(paths).map((p) => rm(p, { force: true })));
@@ -132,10 +134,13 @@ export class VmMigrations {
   }
 }
 
-async function queryStatus(socket: string): Promise<string | undefined> {
+/** An unknown QEMU's run state and writable disk files, through its admin monitor. */
+async function describeQemu(socket: string): Promise<{ status: string | undefined; files: string[] }> {
   const qmp = await QmpClient.connect(socket, { timeoutMs: 2000 }).catch(() => undefined);
   try {
-    return (await qmp?.execute<{ status: string }>("query-status"))?.status;
+    const status = (await qmp?.execute<{ status: string }>("query-status"))?.status;
+    const block = (await qmp?.execute<{ inserted?: { file: string; ro: boolean } }[]>("query-block")) ?? [];
+    return { status, files: block.flatMap((b) => (b.inserted && !b.inserted.ro ? [b.inserted.file] : [])) };
   } finally {
     qmp?.close();
   }

@@ -50,7 +50,6 @@ export async function createTemplateDisks(
   if (size !== undefined && size < template.virtualSize)
     throw new VmError("invalid", `diskSizeMiB is below the template's ${template.virtualSize / MiB} MiB`);
   const extras = spec.extraDisksMiB ?? [];
-  await mkdir(vmDiskDir(diskDir, uuid), { recursive: true, mode: 0o700 });
   onProgress(0, `cloning ${spec.templateDisk}`);
   const boot = vmDiskPath(diskDir, uuid, 0);
   await createOverlay(boot, spec.templateDisk, template.format, size);
@@ -76,7 +75,6 @@ export async function cloneDisks(
 ): Promise<DiskSpec[]> {
   if (mode === "linked" && !source.template)
     throw new VmError("conflict", `${source.name} is not a template: linked clones need one (convert it first)`);
-  await mkdir(vmDiskDir(diskDir, uuid), { recursive: true, mode: 0o700 });
   const infos = await Promise.all(source.disks.map((d) => (d.readOnly ? undefined : imageInfo(d.path))));
   const total = infos.reduce((sum, info) => sum + (info?.virtualSize ?? 0), 0) || 1;
   let done = 0;
@@ -146,8 +144,15 @@ export async function cloneVm(
   });
 }
 
-/** Runs `create`; on failure removes the disks it made under the VM's disk dir. */
+/**
+ * Runs `create` with a new, empty disk dir for the VM; on failure removes that dir and what
+ * `create` put in it. A dir that exists already is refused: it is not this operation's to delete.
+ */
 async function withNewDisks(diskDir: string, uuid: string, create: () => Promise<VmDefinition>) {
+  await mkdir(diskDir, { recursive: true, mode: 0o700 });
+  await mkdir(vmDiskDir(diskDir, uuid), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    throw new VmError(error.code === "EEXIST" ? "conflict" : "failed", `${vmDiskDir(diskDir, uuid)}: ${error.message}`);
+  });
   try {
     return await create();
   } catch (error) {

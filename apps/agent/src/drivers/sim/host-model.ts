@@ -25,6 +25,8 @@ export interface UsageProfile {
 export interface SimWorkload {
   workload: Workload;
   profile: UsageProfile;
+  /** Made by a command (container.create): its lifecycle belongs to whoever asked, so churn leaves it alone. */
+  managed?: boolean;
 }
 
 export interface SimHostModel {

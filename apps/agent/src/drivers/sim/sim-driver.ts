@@ -9,6 +9,7 @@ import type { Driver, DriverEvent, DriverListener } from "../driver.js";
 import { ARCHETYPES } from "./archetypes.js";
 import { createWorkload, type SimHostModel, type SimWorkload } from "./host-model.js";
 import { createRandom, hashParts, pick } from "./random.js";
+import { createSimContainerHandlers } from "./sim-containers.js";
 import { createSimLogsHandler } from "./sim-logs.js";
 import { sampleWorkload } from "./usage.js";
 
@@ -42,7 +43,10 @@ export class SimDriver implements Driver {
 
   commandHandlers(): CommandHandlers {
     const find = (id: string) => this.model.workloads.find((w) => w.workload.id === id);
-    return { "container.logs": createSimLogsHandler(find, this.logLineEveryMs) };
+    return {
+      "container.logs": createSimLogsHandler(find, this.logLineEveryMs),
+      ...createSimContainerHandlers({ model: this.model, emit: (delta, event) => this.emit(delta, event) }),
+    };
   }
 
   async start(listener: DriverListener): Promise<void> {
@@ -112,8 +116,9 @@ export class SimDriver implements Driver {
     if (random() >= this.churnProbability) return;
 
     const all = this.model.workloads;
-    const running = all.filter((w) => w.workload.state === "running");
-    const down = all.filter((w) => ["stopped", "exited"].includes(w.workload.state));
+    const unmanaged = all.filter((w) => !w.managed);
+    const running = unmanaged.filter((w) => w.workload.state === "running");
+    const down = unmanaged.filter((w) => ["stopped", "exited"].includes(w.workload.state));
     const roll = random();
     if (roll < 0.4 && running.length > 1) {
       const w = pick(random, running);
