@@ -4,13 +4,21 @@
  * made locally (no registry is reachable). Stopped cleanly: containers, network, daemon, mounts.
  * Needs root and Debian's docker.io, podman, runc, catatonit, netavark, iptables, busybox-static.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
+import {
+  createBridge,
+  type DaemonOptions,
+  freeSubnet,
+  networkNames,
+  spawnDockerd,
+  spawnPodman,
+} from "./engine-daemons.js";
 import { waitFor } from "./wait-for.js";
 
 export type EngineKind = "docker" | "podman";
@@ -22,7 +30,11 @@ export interface ContainerEngine {
   api: Dockerode;
   /** The local busybox image. */
   image: string;
-  /** A bridge network of this engine's own; containers join it to get ports and traffic. */
+  /**
+   * A bridge network of this engine's own; containers join it to get ports and traffic.
+   * Containers created without a network get a working one too: dockerd's default bridge is an
+   * interface of this engine's own, and this network is Podman's default.
+   */
   network: string;
   /** The daemon's output so far, for failure messages. */
   output(): string;
@@ -36,7 +48,6 @@ const BINARIES: Record<EngineKind, string[]> = {
   docker: ["/usr/sbin/dockerd", "/usr/bin/containerd", "/usr/sbin/runc", "/bin/busybox"],
   podman: ["/usr/bin/podman", "/usr/sbin/runc", "/usr/bin/catatonit", "/usr/lib/podman/netavark", "/bin/busybox"],
 };
-const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** Why this machine cannot run the engine, or undefined when it can. */
 export function engineUnavailable(kind: EngineKind): string | undefined {
@@ -47,7 +58,9 @@ export function engineUnavailable(kind: EngineKind): string | undefined {
     : undefined;
 }
 
-export async function startEngine(kind: EngineKind): Promise<ContainerEngine> {
+export type EngineOptions = DaemonOptions;
+
+export async function startEngine(kind: EngineKind, options: EngineOptions = {}): Promise<ContainerEngine> {
   const why = engineUnavailable(kind);
   if (why) throw new Error(`cannot start ${kind}: ${why}`);
   // Short: unix socket paths are limited to 108 bytes.
@@ -56,11 +69,17 @@ export async function startEngine(kind: EngineKind): Promise<ContainerEngine> {
   const api = new Dockerode({ socketPath });
   let out = "";
   let daemon: Daemon | undefined;
+  // Kept across daemon restarts: the same default network before and after.
+  const bridge = kind === "docker" ? createBridge() : undefined;
+  const names = networkNames();
   const launch = async () => {
-    daemon = spawnDaemon(kind === "docker" ? spawnDockerd(dir, socketPath) : spawnPodman(dir, socketPath), (text) => {
+    const child =
+      kind === "docker" && bridge
+        ? spawnDockerd(dir, socketPath, bridge.bridge)
+        : spawnPodman(dir, socketPath, names, options);
+    daemon = spawnDaemon(child, (text) => {
       out = (out + text).slice(-50_000);
     });
-    const child = daemon.child;
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}:\n${out}`);
@@ -87,13 +106,14 @@ export async function startEngine(kind: EngineKind): Promise<ContainerEngine> {
     stop: async () => {
       if (daemon?.running()) await removeEverything(engine);
       await daemon?.stop();
+      bridge?.remove();
       cleanUp(dir);
     },
   };
   try {
     await launch();
     engine.image = await importBusybox(api, dir);
-    engine.network = await createNetwork(engine);
+    engine.network = await createNetwork(engine, names);
   } catch (error) {
     await engine.stop();
     throw error;
@@ -126,53 +146,6 @@ function spawnDaemon(child: ChildProcess, keep: (text: string) => void): Daemon 
   };
 }
 
-function spawnDockerd(dir: string, socketPath: string): ChildProcess {
-  writeFileSync(join(dir, "daemon.json"), "{}\n"); // never the host's /etc/docker/daemon.json
-  // No default bridge and no iptables rules: parallel dockerds would fight over docker0 and the
-  // DOCKER chains. Ports are published by docker-proxy on a network each test engine creates.
-  const args = [
-    ...["--data-root", join(dir, "data"), "--exec-root", join(dir, "exec")],
-    ...["-H", `unix://${socketPath}`, "--pidfile", join(dir, "dockerd.pid")],
-    ...["--config-file", join(dir, "daemon.json"), "--bridge", "none", "--iptables=false", "--log-level", "warn"],
-  ];
-  return spawn("/usr/sbin/dockerd", args, { env: { ...process.env, PATH } });
-}
-
-function spawnPodman(dir: string, socketPath: string): ChildProcess {
-  // crun refuses this machine's hybrid cgroups; file locks and a private tmp_dir keep two
-  // services from sharing lock and state files; "file" events need no journald.
-  writeFileSync(
-    join(dir, "containers.conf"),
-    `[containers]
-default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
-init_path = "/usr/bin/catatonit"
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "${dir}/events.log"
-tmp_dir = "${dir}/tmp"
-lock_type = "file"
-[network]
-network_backend = "netavark"
-network_config_dir = "${dir}/networks"
-`,
-  );
-  writeFileSync(
-    join(dir, "storage.conf"),
-    `[storage]\ndriver = "overlay"\nrunroot = "${dir}/run"\ngraphroot = "${dir}/storage"\n`,
-  );
-  const env = {
-    ...process.env,
-    PATH,
-    CONTAINERS_CONF: join(dir, "containers.conf"),
-    CONTAINERS_STORAGE_CONF: join(dir, "storage.conf"),
-  };
-  return spawn("/usr/bin/podman", ["--log-level=warn", "system", "service", "--time=0", `unix://${socketPath}`], {
-    env,
-  });
-}
-
 /** A FROM-nothing image holding busybox-static and its applets, imported from a tarball. */
 async function importBusybox(api: Dockerode, dir: string): Promise<string> {
   const rootfs = join(dir, "rootfs");
@@ -191,41 +164,17 @@ async function importBusybox(api: Dockerode, dir: string): Promise<string> {
   return image;
 }
 
-/** A /24 in 10.x nobody routes yet, so parallel engines never share a subnet. */
-function freeSubnet(): string {
-  const routes = readFileSync("/proc/net/route", "utf8");
-  for (let tries = 0; tries < 100; tries++) {
-    const [a, b] = [100 + ((randomBytes(1)[0] ?? 0) % 150), randomBytes(1)[0] ?? 0];
-    // /proc/net/route holds destinations as little-endian hex: 10.a.b.0 -> "00" b a "0A".
-    const hex = [0, b, a, 10].map((n) => n.toString(16).padStart(2, "0").toUpperCase()).join("");
-    if (!routes.includes(`\t${hex}\t`)) return `10.${a}.${b}.0/24`;
-  }
-  throw new Error("no free 10.x.y.0/24 subnet");
-}
-
-async function createNetwork(engine: ContainerEngine): Promise<string> {
-  const suffix = randomBytes(4).toString("hex");
-  const name = `flt-test-${suffix}`;
-  const bridge = `flt${suffix}`; // interface names are at most 15 bytes
-  const subnet = freeSubnet();
-  if (engine.kind === "docker") {
-    await engine.api.createNetwork({
-      Name: name,
-      Driver: "bridge",
-      Options: { "com.docker.network.bridge.name": bridge },
-      IPAM: { Config: [{ Subnet: subnet }] },
-    });
-  } else {
-    // The compat endpoint cannot turn DNS off; aardvark-dns would be shared with other services.
-    const options = { name, driver: "bridge", network_interface: bridge, subnets: [{ subnet }], dns_enabled: false };
-    await new Promise((resolve, reject) =>
-      engine.api.modem.dial(
-        { path: "/v4.0.0/libpod/networks/create", method: "POST", options, statusCodes: { 200: true, 201: true } },
-        (error: unknown, data: unknown) => (error ? reject(error) : resolve(data)),
-      ),
-    );
-  }
-  return name;
+/** Docker: a user-defined bridge network. Podman: its default network, defined before it started. */
+async function createNetwork(engine: ContainerEngine, names: { name: string; bridge: string }): Promise<string> {
+  if (engine.kind === "podman") return names.name;
+  const { subnet } = freeSubnet();
+  await engine.api.createNetwork({
+    Name: names.name,
+    Driver: "bridge",
+    Options: { "com.docker.network.bridge.name": names.bridge },
+    IPAM: { Config: [{ Subnet: subnet }] },
+  });
+  return names.name;
 }
 
 export interface RunOptions {

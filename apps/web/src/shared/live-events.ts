@@ -89,6 +89,25 @@ export interface CommandOutputEvent {
   lines: string[];
 }
 
+/**
+ * A deployment changed state or rollout progress (room `org:<orgId>`): after every reconciler
+ * step that changed something, and after each create/update/scale/remove request. Refetch
+ * `deploy.get` for its replicas.
+ */
+export interface DeploymentUpdateEvent {
+  id: string;
+  name: string;
+  /** Set when the deployment is a service of a compose stack. */
+  stackId: string | null;
+  state: "pending" | "rolling_out" | "running" | "updating" | "degraded" | "removing" | "removed" | "failed";
+  revision: number;
+  /** Replicas running at the current revision, and how many are wanted. */
+  ready: number;
+  desired: number;
+  /** Why it is degraded or failed. */
+  reason: string | null;
+}
+
 export interface ServerToClientEvents {
   "host:metrics": (e: HostMetricsEvent) => void;
   "host:status": (e: HostStatusEvent) => void;
@@ -96,6 +115,7 @@ export interface ServerToClientEvents {
   "workload:metrics": (e: WorkloadMetricsEvent) => void;
   "command:update": (e: CommandUpdateEvent) => void;
   "command:output": (e: CommandOutputEvent) => void;
+  "deployment:update": (e: DeploymentUpdateEvent) => void;
 }
 
 export interface ClientToServerEvents {

@@ -29,6 +29,12 @@ export interface PrepareIncomingOptions {
   timeoutMs?: number;
 }
 
+export interface IncomingResult {
+  arrivedAt: number;
+  /** When the guest resumed here (QEMU's clock, ms since the epoch); null when it arrived paused. */
+  resumedAt: number | null;
+}
+
 export interface IncomingHost {
   registry: VmRegistry;
   stateDir: string;
@@ -41,8 +47,10 @@ export interface IncomingHost {
 const HOST = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
 
 export class IncomingMigration {
-  readonly done: Promise<void>;
-  private settle!: { resolve: () => void; reject: (error: Error) => void };
+  readonly done: Promise<IncomingResult>;
+  private settle!: { resolve: (result: IncomingResult) => void; reject: (error: Error) => void };
+  /** QEMU's timestamp of the guest resuming here (RESUME), for the guest-visible pause. */
+  private resumedAt: number | null = null;
   private qmp: QmpClient | undefined;
   private pid: number | undefined;
   private finished = false;
@@ -107,6 +115,7 @@ export class IncomingMigration {
     const qmp = await connectQmpWithRetry(this.def.qmpSocket, { deadlineMs: 10_000 });
     this.qmp = qmp;
     qmp.onEvent((event) => {
+      if (event.event === "RESUME") this.resumedAt = event.ts;
       if (event.event !== "MIGRATION") return;
       if (event.data.status === "completed") void this.arrive();
       if (event.data.status === "failed")
@@ -158,7 +167,7 @@ export class IncomingMigration {
       if (this.storage === "copy") await this.qmp?.execute("nbd-server-stop").catch(() => undefined);
       this.qmp?.close();
       await this.host.adopt(this.def, this.pid as number);
-      this.settle.resolve();
+      this.settle.resolve({ arrivedAt: Date.now(), resumedAt: this.resumedAt });
     } catch (error) {
       this.host.log.error({ err: error, vm: this.def.name }, "adopting a migrated VM failed");
       this.settle.reject(new VmError("failed", `${this.def.name} arrived but could not be adopted`, { cause: error }));

@@ -61,6 +61,7 @@ export class OutgoingMigration {
   private disk = { copiedBytes: 0, totalBytes: 0 };
   private started = false;
   private diskCopyMs = 0;
+  private stoppedAt: number | null = null;
 
   constructor(
     private readonly monitor: VmMonitor,
@@ -79,6 +80,9 @@ export class OutgoingMigration {
     if (storage === "copy" && !this.options.nbd) throw new VmError("invalid", "storage copy needs the target's nbd");
     const { status } = await this.monitor.execute<{ status: string }>("query-status");
     const diskStart = Date.now();
+    const unlisten = this.monitor.listen((event) => {
+      if (event.event === "STOP" && this.started) this.stoppedAt = event.ts;
+    });
     try {
       if (storage === "copy" && this.options.nbd) {
         this.reportDisks(0);
@@ -106,6 +110,7 @@ export class OutgoingMigration {
       if (error instanceof VmError) throw error;
       throw new VmError("failed", `${this.def.name}: migration failed: ${(error as Error).message}`, { cause: error });
     } finally {
+      unlisten();
       await this.mirrors.detach();
     }
   }
@@ -119,6 +124,7 @@ export class OutgoingMigration {
       diskBytes: this.disk.totalBytes,
       diskCopyMs: this.diskCopyMs,
       storage,
+      sourceStoppedAt: this.stoppedAt,
     };
   }
 

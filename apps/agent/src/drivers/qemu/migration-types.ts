@@ -50,6 +50,12 @@ export interface MigrationResult {
   /** Wall time of the disk copy, before the RAM phase (0 with shared storage). */
   diskCopyMs: number;
   storage: StorageMode;
+  /**
+   * QEMU's timestamp (ms since the epoch) of the guest stopping here for the switchover; with
+   * the target's `resumedAt` it gives the pause the guest saw, target start-up included
+   * (across hosts only as exact as their clocks agree).
+   */
+  sourceStoppedAt: number | null;
 }
 
 /** The structured detail of each migration progress report (`data` of the progress callback). */

@@ -5,7 +5,7 @@
  */
 import { readdir, rm } from "node:fs/promises";
 import type { Logger } from "../../logger.js";
-import { IncomingMigration, type PrepareIncomingOptions } from "./migration-in.js";
+import { IncomingMigration, type IncomingResult, type PrepareIncomingOptions } from "./migration-in.js";
 import { type MigrateOutOptions, OutgoingMigration } from "./migration-out.js";
 import {
   type MigrationResult,
@@ -58,10 +58,12 @@ export class VmMigrations {
     return target;
   }
 
-  async awaitIncoming(uuid: string): Promise<void> {
+  async awaitIncoming(uuid: string): Promise<IncomingResult> {
     const incoming = this.incoming.get(uuid);
     if (incoming) return incoming.done;
+    // Asked again after it arrived: the VM is simply here.
     if (!this.host.registry.entries.has(uuid)) throw new VmError("not_found", `no incoming migration of ${uuid}`);
+    return { arrivedAt: Date.now(), resumedAt: null };
   }
 
   async abortIncoming(uuid: string, reason?: string): Promise<void> {

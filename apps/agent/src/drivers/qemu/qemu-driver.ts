@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Sample, Workload } from "@flotilla/protocol";
 import type { Logger } from "../../logger.js";
 import type { Driver, DriverListener } from "../driver.js";
-import type { PrepareIncomingOptions } from "./migration-in.js";
+import type { IncomingResult, PrepareIncomingOptions } from "./migration-in.js";
 import type { MigrateOutOptions } from "./migration-out.js";
 import type { MigrationResult, MigrationSource, MigrationTarget } from "./migration-types.js";
 import { VmMigrations } from "./migrations.js";
@@ -282,7 +282,7 @@ export class QemuDriver implements Driver {
   }
 
   /** Migration step 4, on the target: resolves once the VM runs here; rejects with why it did not arrive. */
-  awaitIncoming(uuid: string): Promise<void> {
+  awaitIncoming(uuid: string): Promise<IncomingResult> {
     return this.migrations.awaitIncoming(uuid);
   }
 

@@ -74,6 +74,7 @@ export class VmMonitor {
   private qmp: QmpClient | undefined;
   private previous: VmReading | undefined;
   private detached = false;
+  private readonly listeners = new Set<(event: QmpEvent) => void>();
   private gone = false;
 
   private constructor(
@@ -173,9 +174,16 @@ export class VmMonitor {
     this.hooks.onState(state, cause);
   }
 
+  /** Also hands QMP events to `listener` (e.g. a migration timing the guest's pause); returns the unsubscribe. */
+  listen(listener: (event: QmpEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   private onEvent(event: QmpEvent): void {
     const log = this.options.logger;
     log.debug({ event: event.event, data: event.data }, "QMP event");
+    for (const listener of this.listeners) listener(event);
     if (event.event === "SHUTDOWN") {
       // QEMU exits right after this (it runs without -no-shutdown).
       this.shutdownReason = String(event.data.reason ?? "unknown");

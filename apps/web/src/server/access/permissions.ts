@@ -13,11 +13,20 @@ export type Role = (typeof ROLES)[number];
 /** Permissions that need a signed-in member of an organisation. */
 export const ROLE_PERMISSIONS = {
   viewer: ["fleet.read"],
-  operator: ["fleet.read", "workloads.operate"],
-  admin: ["fleet.read", "workloads.operate", "hosts.enroll", "hosts.manage", "members.manage", "audit.read"],
+  operator: ["fleet.read", "workloads.operate", "deploy.manage"],
+  admin: [
+    "fleet.read",
+    "workloads.operate",
+    "deploy.manage",
+    "hosts.enroll",
+    "hosts.manage",
+    "members.manage",
+    "audit.read",
+  ],
   owner: [
     "fleet.read",
     "workloads.operate",
+    "deploy.manage",
     "hosts.enroll",
     "hosts.manage",
     "members.manage",

@@ -298,7 +298,11 @@ export class AgentConnection implements AgentLink {
   }
 
   private async onEvent(frame: EventFrame) {
-    if (this.hello) await recordHostEvent(this.deps, this.identity.hostId, frame);
+    if (!this.hello) return;
+    await recordHostEvent(this.deps, this.identity.hostId, frame);
+    // Browsers refresh a host's events and workload history on `host:inventory`, so an
+    // event reaches an open Events tab at once instead of on its next poll.
+    this.deps.live.hostInventory(this.identity.orgId, { hostId: this.identity.hostId });
   }
 
   private onClose(code: number, reason: string) {

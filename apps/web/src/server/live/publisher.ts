@@ -5,6 +5,7 @@
 import type {
   CommandOutputEvent,
   CommandUpdateEvent,
+  DeploymentUpdateEvent,
   HostInventoryEvent,
   HostMetricsEvent,
   HostStatusEvent,
@@ -18,6 +19,7 @@ export interface LivePublisher {
   workloadMetrics(event: WorkloadMetricsEvent): void;
   commandUpdate(orgId: string, event: CommandUpdateEvent): void;
   commandOutput(event: CommandOutputEvent): void;
+  deploymentUpdate(orgId: string, event: DeploymentUpdateEvent): void;
 }
 
 export const orgRoom = (orgId: string) => `org:${orgId}`;
@@ -30,4 +32,5 @@ export const silentPublisher: LivePublisher = {
   workloadMetrics() {},
   commandUpdate() {},
   commandOutput() {},
+  deploymentUpdate() {},
 };

@@ -1,0 +1,333 @@
+// RSS and CPU of the bundled agent (docker driver, 50 idle containers, real server and PostgreSQL)
+// at 1 s and 5 s intervals, side by side with Debian's prometheus-node-exporter scraped at 1 s and
+// 5 s, all in one run. Figures go to test/bench/results/agent.json; goals are recorded, never asserted.
+//   pnpm run bench:agent                       (builds the agent; 300 s measured after a warm-up)
+//   BENCH_SECONDS=30 pnpm run bench:agent      (smoke run: written to a temp file, not agent.json)
+// Also: BENCH_WARMUP_SECONDS (20), BENCH_CONTAINERS (50), BENCH_OUT (file), BENCH_CPU_PROF_DIR
+// (agents run with --cpu-prof into DIR; the figures then carry the profiler's cost).
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { cpus, loadavg, release, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { seedDemo } from "@flotilla/db";
+import { createEnrollmentToken } from "../../apps/web/src/server/enrollment/tokens.js";
+import { type ContainerEngine, runContainer, startEngine } from "../support/container-engines.js";
+import { freePort, type SeededDatabase, startSeededDatabase } from "../support/postgres.js";
+import {
+  AGENT_BIN,
+  enrollAgent,
+  newStateDir,
+  type Proc,
+  ROOT,
+  startProcess,
+  startServer,
+} from "../support/processes.js";
+import { waitFor } from "../support/wait-for.js";
+import { largestBatch, readAgentSeq, samplesBetween, storedSeq, wholeRun } from "./lib/agent-samples.js";
+import { failedCollectors, type NodeExporter, Scraper, startNodeExporter } from "./lib/node-exporter.js";
+import { cpuSecondsOfProcessesNaming, percentile, readProcess, summariseUsage } from "./lib/proc-usage.js";
+import { type Goal, type Measured, type ProcessFigures, printTable, round, summarise } from "./lib/resource-report.js";
+
+function wholeEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) {
+    console.error(`${name}=${raw}: must be a whole number >= ${min}`);
+    process.exit(2);
+  }
+  return Number(raw);
+}
+const SECONDS = wholeEnv("BENCH_SECONDS", 300, 10);
+const WARMUP_SECONDS = wholeEnv("BENCH_WARMUP_SECONDS", 20, 0);
+const CONTAINERS = wholeEnv("BENCH_CONTAINERS", 50, 0);
+const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR || undefined;
+const FULL_RUN = SECONDS >= 300 && !PROFILE_DIR;
+const OUT =
+  process.env.BENCH_OUT ||
+  (FULL_RUN ? join(ROOT, "test/bench/results/agent.json") : join(PROFILE_DIR ?? tmpdir(), "agent-bench.json"));
+const INTERVALS_MS = [1000, 5000] as const;
+
+interface AgentUnderTest extends Measured {
+  kind: "agent";
+  proc: Proc;
+  stateDir: string;
+  agentId: string;
+}
+
+interface ExporterUnderTest extends Measured {
+  kind: "node_exporter";
+  exporter: NodeExporter;
+  scraper: Scraper;
+}
+
+const abort = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (abort.signal.aborted) process.exit(130);
+    console.error(`${signal}: cleaning up (again to exit at once)`);
+    abort.abort();
+  });
+}
+/** Undone in reverse order, whatever happens. */
+const cleanups: Array<{ what: string; run: () => Promise<unknown> }> = [];
+
+async function startContainers(engine: ContainerEngine): Promise<void> {
+  const names = Array.from({ length: CONTAINERS }, (_, i) => `bench-${String(i).padStart(3, "0")}`);
+  const sleepFor = String(Math.max(3600, 2 * (SECONDS + WARMUP_SECONDS) + 600));
+  const workers = Array.from({ length: 4 }, async () => {
+    for (let name = names.shift(); name !== undefined; name = names.shift())
+      await runContainer(engine, { name, cmd: ["sleep", sleepFor] });
+  });
+  await Promise.all(workers);
+}
+
+/** Each agent in its own organisation: agents on one machine share a machine id, and within an
+ * organisation the second enrolment would replace the first. */
+async function startAgent(db: SeededDatabase, serverUrl: string, engine: ContainerEngine, intervalMs: number) {
+  const org = await seedDemo(db.prisma, { email: db.email, password: db.password, orgName: `Bench ${intervalMs} ms` });
+  const { token } = await createEnrollmentToken(db.prisma, { orgId: org.orgId, teamId: org.teamId, ttlMs: 60_000 });
+  const stateDir = newStateDir();
+  cleanups.push({ what: `state dir ${stateDir}`, run: () => rm(stateDir, { recursive: true, force: true }) });
+  const enrolled = await enrollAgent(serverUrl, token, stateDir);
+  if (enrolled.code !== 0) throw new Error(`enrolment failed (${enrolled.code}):\n${enrolled.output}`);
+  const { agentId } = JSON.parse(readFileSync(join(stateDir, "credentials.json"), "utf8")) as { agentId: string };
+  const name = `agent@${intervalMs / 1000}s`;
+  const profile = PROFILE_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=agent-${intervalMs}ms.cpuprofile`]
+    : [];
+  const proc = startProcess([
+    ...profile,
+    AGENT_BIN,
+    ...["run", "--state-dir", stateDir, "--interval-ms", String(intervalMs)],
+    ...["--drivers", "docker", "--docker-socket", engine.socketPath],
+  ]);
+  cleanups.push({ what: name, run: () => proc.stop() });
+  const agent: AgentUnderTest = {
+    name,
+    kind: "agent",
+    intervalMs,
+    pid: proc.child.pid ?? -1,
+    readings: [],
+    proc,
+    stateDir,
+    agentId,
+  };
+  return agent;
+}
+
+async function startExporter(intervalMs: number): Promise<ExporterUnderTest> {
+  const exporter = await startNodeExporter(await freePort());
+  cleanups.push({ what: `node_exporter ${exporter.url}`, run: () => exporter.stop() });
+  const scraper = new Scraper(exporter.url, intervalMs);
+  scraper.start();
+  cleanups.push({ what: `scraper ${exporter.url}`, run: () => scraper.stop() });
+  const name = `node_exporter@${intervalMs / 1000}s`;
+  return { name, kind: "node_exporter", intervalMs, pid: exporter.pid, readings: [], exporter, scraper };
+}
+
+/** Reads every process once a second for `seconds`; a process that dies ends the run. */
+async function measure(all: Measured[], agents: AgentUnderTest[], seconds: number) {
+  const seqAtStart = new Map<string, number>();
+  const seqAtEnd = new Map<string, number>();
+  // Half-way between ticks, so a reading rarely lands in the middle of a collection.
+  const started = Math.ceil(Date.now() / 1000) * 1000 + 500;
+  for (let i = 0; i <= seconds; i++) {
+    const next = started + i * 1000;
+    if (next > Date.now()) await sleep(next - Date.now(), undefined, { signal: abort.signal });
+    for (const p of all) {
+      const reading = readProcess(p.pid);
+      if (!reading) {
+        const output = "proc" in p ? (p as AgentUnderTest).proc.output() : (p as ExporterUnderTest).exporter.output();
+        throw new Error(`${p.name} (pid ${p.pid}) is gone\n--- output ---\n${output.slice(-5000)}`);
+      }
+      p.readings.push(reading);
+    }
+    for (const a of agents) (i === 0 ? seqAtStart : seqAtEnd).set(a.name, readAgentSeq(a.stateDir));
+    if (i % 30 === 0) process.stderr.write(`  ${i}/${seconds} s\n`);
+  }
+  return { seqAtStart, seqAtEnd };
+}
+
+async function main() {
+  console.error(
+    `agent resource benchmark: ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, ${CONTAINERS} containers`,
+  );
+  const bundle = readFileSync(AGENT_BIN);
+  const [engine, db] = await Promise.all([startEngine("docker"), startSeededDatabase()]);
+  cleanups.push({ what: "dockerd", run: () => engine.stop() });
+  db.pool.on("error", () => {});
+  cleanups.push({ what: "PostgreSQL", run: () => db.stop() });
+  await startContainers(engine);
+  const port = await freePort();
+  const serverUrl = `http://127.0.0.1:${port}`;
+  const server = await startServer(db.url, port, { ui: false });
+  cleanups.push({ what: "server", run: () => server.stop() });
+
+  const agents: AgentUnderTest[] = [];
+  for (const ms of INTERVALS_MS) agents.push(await startAgent(db, serverUrl, engine, ms));
+  const exporters: ExporterUnderTest[] = [];
+  for (const ms of INTERVALS_MS) exporters.push(await startExporter(ms));
+  for (const a of agents)
+    await waitFor(
+      async () => (await largestBatch(db.pool, a.agentId)) >= CONTAINERS + 1,
+      120_000,
+      () => a.proc.output(),
+    );
+  console.error(`all up; warming up for ${WARMUP_SECONDS} s`);
+  await sleep(WARMUP_SECONDS * 1000, undefined, { signal: abort.signal });
+
+  const all: Measured[] = [...agents, ...exporters];
+  const engineMarker = dirname(engine.socketPath);
+  const engineCpuBefore = cpuSecondsOfProcessesNaming(engineMarker);
+  const loadBefore = loadavg();
+  const { seqAtStart, seqAtEnd } = await measure(all, agents, SECONDS);
+  const engineCpuSeconds = cpuSecondsOfProcessesNaming(engineMarker) - engineCpuBefore;
+  const loadAfter = loadavg();
+  const from = Math.min(...all.map((p) => p.readings[0]?.at ?? 0));
+  const to = Math.max(...all.map((p) => p.readings.at(-1)?.at ?? 0));
+
+  // Let the last batches of the window reach PostgreSQL before counting them.
+  for (const a of agents)
+    await waitFor(
+      async () => (await storedSeq(db.pool, a.agentId)) >= (seqAtEnd.get(a.name) ?? 0),
+      30_000,
+      () => a.proc.output(),
+    );
+  for (const e of exporters) await e.scraper.stop();
+
+  const processes = [];
+  for (const a of agents) {
+    const window = await samplesBetween(db.pool, a.agentId, from, to);
+    const run = await wholeRun(db.pool, a.agentId);
+    const seqDelta = (seqAtEnd.get(a.name) ?? 0) - (seqAtStart.get(a.name) ?? 0);
+    processes.push(
+      summarise(a, summariseUsage(a.readings), window.rows, {
+        source: "rows in the samples table for this agent_id with ts in the window",
+        rows: window.rows,
+        batches: window.batches,
+        hostRows: window.hostRows,
+        rowsPerBatch: window.batches ? window.rows / window.batches : 0,
+        expectedTicks: Math.round(((to - from) / a.intervalMs) * 1000) / 1000,
+        seqFileDelta: seqDelta,
+        wholeRun: { ...run, seqFile: readAgentSeq(a.stateDir), rowsMatchBatches: run.rows === run.declaredRows },
+      }),
+    );
+  }
+  for (const e of exporters) {
+    const scrapes = e.scraper.scrapes.filter((s) => s.at >= from && s.at < to);
+    const total = scrapes.reduce((sum, s) => sum + s.samples, 0);
+    const perScrape = scrapes.map((s) => s.samples);
+    processes.push(
+      summarise(e, summariseUsage(e.readings), total, {
+        source: "non-comment lines per scrape, summed over the scrapes started in the window",
+        scrapes: scrapes.length,
+        errors: e.scraper.errors,
+        samplesPerScrape: { min: Math.min(...perScrape), mean: total / scrapes.length, max: Math.max(...perScrape) },
+        scrapeMs: {
+          p50: percentile(
+            scrapes.map((s) => s.ms),
+            50,
+          ),
+          p95: percentile(
+            scrapes.map((s) => s.ms),
+            95,
+          ),
+        },
+        failedCollectors: failedCollectors(e.scraper.lastExposition),
+      }),
+    );
+  }
+
+  const results = buildResults(processes, { from, to, engineCpuSeconds, loadBefore, loadAfter, bundle });
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+  console.log(`written to ${OUT}`);
+}
+
+function buildResults(
+  processes: ProcessFigures[],
+  run: {
+    from: number;
+    to: number;
+    engineCpuSeconds: number;
+    loadBefore: number[];
+    loadAfter: number[];
+    bundle: Buffer;
+  },
+) {
+  const find = (kind: string, ms: number) => processes.find((p) => p.kind === kind && p.intervalMs === ms);
+  const goals: Goal[] = [];
+  for (const ms of INTERVALS_MS) {
+    const agent = find("agent", ms);
+    const exporter = find("node_exporter", ms);
+    if (!agent || !exporter) continue;
+    goals.push({
+      goal: "RSS at most 60 MB (max over the window)",
+      process: agent.name,
+      measured: agent.rssMB.max,
+      limit: 60,
+      met: agent.rssMB.max <= 60,
+    });
+    goals.push({
+      goal: "CPU per 1,000 samples no more than node_exporter's at the same interval",
+      process: agent.name,
+      measured: agent.cpuMsPer1000Samples,
+      limit: exporter.cpuMsPer1000Samples,
+      ratio: ratio(agent.cpuMsPer1000Samples, exporter.cpuMsPer1000Samples),
+      met:
+        agent.cpuMsPer1000Samples !== null &&
+        exporter.cpuMsPer1000Samples !== null &&
+        agent.cpuMsPer1000Samples <= exporter.cpuMsPer1000Samples,
+    });
+  }
+  return {
+    benchmark: "flotilla-agent vs prometheus-node-exporter: RSS and CPU side by side",
+    date: new Date(run.from).toISOString(),
+    machine: {
+      cores: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      kernel: release(),
+      loadAverage1m: { before: round(run.loadBefore[0] ?? 0, 2), after: round(run.loadAfter[0] ?? 0, 2) },
+      note: "shared machine: other work may run on the same cores; CPU is each process's own utime+stime",
+    },
+    durationSeconds: round((run.to - run.from) / 1000, 1),
+    warmupSeconds: WARMUP_SECONDS,
+    containers: CONTAINERS,
+    profiled: PROFILE_DIR !== undefined,
+    agentBundle: {
+      path: "apps/agent/dist/flotilla-agent.mjs",
+      bytes: run.bundle.length,
+      sha256: createHash("sha256").update(run.bundle).digest("hex").slice(0, 16),
+    },
+    method: {
+      readings: "every 1 s from /proc/PID/status (VmRSS) and /proc/PID/stat (utime+stime)",
+      rssMB: "MB = 2^20 bytes",
+      cpuPercent: "of one core, over the window",
+      agentSamples: "sample rows (host + one per container per tick) stored for the agent in the window",
+      nodeExporterSamples: "metric samples exposed per scrape (non-comment lines) summed over the window's scrapes",
+      scrape: "the benchmark scrapes like Prometheus: text format, gzip, one request at a time, on the interval",
+    },
+    dockerEngineCpuSeconds: round(run.engineCpuSeconds, 2),
+    processes,
+    goals,
+    allGoalsMet: goals.every((g) => g.met),
+  };
+}
+
+function ratio(a: number | null, b: number | null): number | null {
+  return a === null || b === null || b === 0 ? null : round(a / b, 2);
+}
+
+try {
+  await main();
+} catch (error) {
+  if (!abort.signal.aborted) console.error(error);
+  process.exitCode = 1;
+} finally {
+  for (const { what, run } of cleanups.reverse()) {
+    await run().catch((error: unknown) => console.error(`cleanup of ${what} failed:`, error));
+  }
+}

@@ -1,0 +1,78 @@
+/** Resident memory and CPU time of running processes, read from /proc the way `top` does. */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+export interface Reading {
+  /** Date.now() when read. */
+  at: number;
+  rssBytes: number;
+  /** utime + stime, in seconds. */
+  cpuSeconds: number;
+}
+
+/** One reading of a process, or undefined when it has gone. */
+export function readProcess(pid: number): Reading | undefined {
+  try {
+    const at = Date.now();
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const rssKiB = Number(/^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1] ?? Number.NaN);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name may hold spaces and parentheses: fields start after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    if (!Number.isFinite(rssKiB) || !Number.isFinite(ticks)) return undefined;
+    return { at, rssBytes: rssKiB * 1024, cpuSeconds: ticks / CLOCK_TICKS };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Nearest-rank percentile of a non-empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+export interface UsageSummary {
+  readings: number;
+  seconds: number;
+  rssMB: { mean: number; p95: number; max: number };
+  cpuSeconds: number;
+  /** Share of one core over the window, in percent. */
+  cpuPercent: number;
+}
+
+const MiB = 1024 * 1024;
+
+/** RSS statistics over every reading, CPU from the first reading to the last. */
+export function summariseUsage(readings: readonly Reading[]): UsageSummary {
+  const first = readings[0];
+  const last = readings.at(-1);
+  if (!first || !last || readings.length < 2) throw new Error("need at least two readings");
+  const rss = readings.map((r) => r.rssBytes / MiB);
+  const seconds = (last.at - first.at) / 1000;
+  const cpuSeconds = last.cpuSeconds - first.cpuSeconds;
+  return {
+    readings: readings.length,
+    seconds,
+    rssMB: { mean: rss.reduce((a, b) => a + b, 0) / rss.length, p95: percentile(rss, 95), max: Math.max(...rss) },
+    cpuSeconds,
+    cpuPercent: (100 * cpuSeconds) / seconds,
+  };
+}
+
+/** Every process whose command line contains `marker`, e.g. a private engine's directory. */
+export function cpuSecondsOfProcessesNaming(marker: string): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)) continue;
+      total += readProcess(Number(pid))?.cpuSeconds ?? 0;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return total;
+}
