@@ -4,7 +4,10 @@
 //   pnpm run bench:agent                       (builds the agent; 300 s measured after a warm-up)
 //   BENCH_SECONDS=30 pnpm run bench:agent      (smoke run: written to a temp file, not agent.json)
 // Also: BENCH_WARMUP_SECONDS (20), BENCH_CONTAINERS (50), BENCH_OUT (file), BENCH_CPU_PROF_DIR
-// (agents run with --cpu-prof into DIR; the figures then carry the profiler's cost).
+// (agents run with --cpu-prof into DIR; the figures then carry the profiler's cost),
+// BENCH_AGENT_NODE_FLAGS (extra Node flags for the agents, e.g. "--max-semi-space-size=1"),
+// BENCH_AGENT_LOG_DIR (each agent's last output, e.g. with --trace-gc, saved there at the end).
+// Only a default full run writes agent.json unless BENCH_OUT says otherwise.
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -43,7 +46,9 @@ const SECONDS = wholeEnv("BENCH_SECONDS", 300, 10);
 const WARMUP_SECONDS = wholeEnv("BENCH_WARMUP_SECONDS", 20, 0);
 const CONTAINERS = wholeEnv("BENCH_CONTAINERS", 50, 0);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR || undefined;
-const FULL_RUN = SECONDS >= 300 && !PROFILE_DIR;
+const NODE_FLAGS = (process.env.BENCH_AGENT_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+const LOG_DIR = process.env.BENCH_AGENT_LOG_DIR || undefined;
+const FULL_RUN = SECONDS >= 300 && !PROFILE_DIR && NODE_FLAGS.length === 0;
 const OUT =
   process.env.BENCH_OUT ||
   (FULL_RUN ? join(ROOT, "test/bench/results/agent.json") : join(PROFILE_DIR ?? tmpdir(), "agent-bench.json"));
@@ -98,12 +103,19 @@ async function startAgent(db: SeededDatabase, serverUrl: string, engine: Contain
     ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=agent-${intervalMs}ms.cpuprofile`]
     : [];
   const proc = startProcess([
+    ...NODE_FLAGS,
     ...profile,
     AGENT_BIN,
     ...["run", "--state-dir", stateDir, "--interval-ms", String(intervalMs)],
     ...["--drivers", "docker", "--docker-socket", engine.socketPath],
   ]);
-  cleanups.push({ what: name, run: () => proc.stop() });
+  cleanups.push({
+    what: name,
+    run: async () => {
+      await proc.stop();
+      if (LOG_DIR) writeFileSync(join(LOG_DIR, `${name}.log`), proc.output());
+    },
+  });
   const agent: AgentUnderTest = {
     name,
     kind: "agent",
@@ -202,13 +214,17 @@ async function main() {
     const window = await samplesBetween(db.pool, a.agentId, from, to);
     const run = await wholeRun(db.pool, a.agentId);
     const seqDelta = (seqAtEnd.get(a.name) ?? 0) - (seqAtStart.get(a.name) ?? 0);
+    const usage = summariseUsage(a.readings);
     processes.push(
-      summarise(a, summariseUsage(a.readings), window.rows, {
+      summarise(a, usage, window.rows, {
         source: "rows in the samples table for this agent_id with ts in the window",
         rows: window.rows,
         batches: window.batches,
         hostRows: window.hostRows,
         rowsPerBatch: window.batches ? window.rows / window.batches : 0,
+        // Context only (the goal counts rows): the non-null metric values in those rows.
+        values: window.values,
+        cpuMsPer1000Values: window.values ? round((usage.cpuSeconds * 1e6) / window.values, 2) : null,
         expectedTicks: Math.round(((to - from) / a.intervalMs) * 1000) / 1000,
         seqFileDelta: seqDelta,
         wholeRun: { ...run, seqFile: readAgentSeq(a.stateDir), rowsMatchBatches: run.rows === run.declaredRows },
@@ -297,6 +313,7 @@ function buildResults(
     warmupSeconds: WARMUP_SECONDS,
     containers: CONTAINERS,
     profiled: PROFILE_DIR !== undefined,
+    agentNodeFlags: NODE_FLAGS,
     agentBundle: {
       path: "apps/agent/dist/flotilla-agent.mjs",
       bytes: run.bundle.length,

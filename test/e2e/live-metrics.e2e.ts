@@ -1,19 +1,6 @@
 // The first thing an operator does: sign in, find this machine, watch its CPU move live.
-import { expect, type Page, test } from "@playwright/test";
-
-const env = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: global-setup did not run`);
-  return value;
-};
-
-async function signIn(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(env("FLOTILLA_E2E_EMAIL"));
-  await page.getByLabel("Password").fill(env("FLOTILLA_E2E_PASSWORD"));
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
-}
+import { expect, test } from "@playwright/test";
+import { e2eEnv as env, signIn } from "./session.js";
 
 test("a wrong password is refused with a clear message", async ({ page }) => {
   await page.goto("/login");

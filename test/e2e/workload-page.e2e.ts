@@ -1,20 +1,7 @@
 // From a host to one of its workloads: the name in the host's table opens the workload's page,
 // which shows its state and history, and its CPU figure moves live without a reload.
-import { expect, type Page, test } from "@playwright/test";
-
-const env = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: global-setup did not run`);
-  return value;
-};
-
-async function signIn(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(env("FLOTILLA_E2E_EMAIL"));
-  await page.getByLabel("Password").fill(env("FLOTILLA_E2E_PASSWORD"));
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
-}
+import { expect, test } from "@playwright/test";
+import { e2eEnv as env, signIn } from "./session.js";
 
 test("a running workload's page opens from its host and its CPU figure updates live", async ({ page }) => {
   const hostId = env("FLOTILLA_E2E_SIM_HOST_ID");

@@ -7,6 +7,20 @@
  */
 import { z } from "zod";
 import { idSchema, timestampSchema } from "./common.js";
+import {
+  vmAbortIncomingPayloadSchema,
+  vmClonePayloadSchema,
+  vmCreatePayloadSchema,
+  vmDeletePayloadSchema,
+  vmMigrateOutPayloadSchema,
+  vmPrepareIncomingPayloadSchema,
+  vmSetMemoryPayloadSchema,
+  vmShutdownPayloadSchema,
+  vmSnapshotPayloadSchema,
+  vmTargetPayloadSchema,
+} from "./vm-commands.js";
+
+export * from "./vm-commands.js";
 
 /** One command: its literal name and its strict payload. */
 function command<N extends string, P extends z.ZodType>(name: N, payload: P) {
@@ -182,6 +196,36 @@ export const commandSchema = z.discriminatedUnion("name", [
       })
       .strict(),
   ),
+  // VMs (qemu driver); payloads and results in vm-commands.ts. `workloadId` is the VM's uuid.
+  command("vm.create", vmCreatePayloadSchema),
+  command("vm.start", vmTargetPayloadSchema),
+  /** ACPI power button; QEMU is quit when the guest has not powered off within the grace. */
+  command("vm.shutdown", vmShutdownPayloadSchema),
+  /** Pull the plug. */
+  command("vm.poweroff", vmTargetPayloadSchema),
+  command("vm.pause", vmTargetPayloadSchema),
+  command("vm.resume", vmTargetPayloadSchema),
+  command("vm.reboot", vmTargetPayloadSchema),
+  /** Through the balloon, up to the memory it started with. Result `{memoryMiB, memoryBytes}` (what the guest has). */
+  command("vm.set_memory", vmSetMemoryPayloadSchema),
+  command("vm.snapshot.create", vmSnapshotPayloadSchema),
+  /** Result `{snapshots: [...]}`. */
+  command("vm.snapshot.list", vmTargetPayloadSchema),
+  command("vm.snapshot.revert", vmSnapshotPayloadSchema),
+  command("vm.snapshot.delete", vmSnapshotPayloadSchema),
+  /** Of a stopped VM. Result `{workloadId, name}`. */
+  command("vm.clone", vmClonePayloadSchema),
+  command("vm.delete", vmDeletePayloadSchema),
+  /** Migration step 1 (source). Result: `vmMigrationSourceSchema`. */
+  command("vm.migration.source", vmTargetPayloadSchema),
+  /** Step 2 (target): an incoming QEMU. Result: `vmMigrationTargetSchema`. */
+  command("vm.migration.prepare_incoming", vmPrepareIncomingPayloadSchema),
+  /** Step 3 (source): progress data `vmMigrationProgressSchema`, result `vmMigrateOutResultSchema`. */
+  command("vm.migration.migrate_out", vmMigrateOutPayloadSchema),
+  /** Step 4 (target): resolves once the VM runs there. Result: `vmAwaitIncomingResultSchema`. */
+  command("vm.migration.await_incoming", vmTargetPayloadSchema),
+  /** On failure or cancel: the target removes its incoming QEMU and copied disks. */
+  command("vm.migration.abort_incoming", vmAbortIncomingPayloadSchema),
 ]);
 
 export type Command = z.infer<typeof commandSchema>;
@@ -206,6 +250,8 @@ export const CANCELLABLE_COMMANDS = [
   "container.logs",
   "image.build",
   "image.pull",
+  "vm.clone",
+  "vm.migration.migrate_out",
 ] as const satisfies readonly CommandName[];
 
 export function isCancellable(name: string): boolean {

@@ -30,15 +30,31 @@ export async function storedSeq(pool: pg.Pool, agentId: string): Promise<number>
   return Number(rows[0]?.seq ?? 0);
 }
 
-/** Rows and batches whose tick time falls in [from, to). */
+const VALUE_COLUMNS = [
+  "cpu_cores",
+  "cpu_ratio",
+  "mem_used_bytes",
+  "mem_total_bytes",
+  "net_rx_bps",
+  "net_tx_bps",
+  "disk_read_bps",
+  "disk_write_bps",
+  "load1",
+];
+
+/**
+ * Rows and batches whose tick time falls in [from, to), and the metric values they hold (a row
+ * carries several; a Prometheus sample is one value).
+ */
 export async function samplesBetween(pool: pg.Pool, agentId: string, from: number, to: number) {
-  const { rows } = await pool.query<{ rows: number; batches: number; hostRows: number }>(
+  const values = VALUE_COLUMNS.map((c) => `count(${c})`).join(" + ");
+  const { rows } = await pool.query<{ rows: number; batches: number; hostRows: number; values: number }>(
     `SELECT count(*)::int AS rows, count(DISTINCT seq)::int AS batches,
-            count(*) FILTER (WHERE workload_id IS NULL)::int AS "hostRows"
+            count(*) FILTER (WHERE workload_id IS NULL)::int AS "hostRows", (${values})::int AS values
        FROM samples WHERE agent_id = $1 AND ts >= $2 AND ts < $3`,
     [agentId, new Date(from), new Date(to)],
   );
-  return rows[0] ?? { rows: 0, batches: 0, hostRows: 0 };
+  return rows[0] ?? { rows: 0, batches: 0, hostRows: 0, values: 0 };
 }
 
 /** Over the agent's whole run: rows stored versus what its committed batches said they held. */

@@ -121,6 +121,19 @@ const VERBS: Record<string, string> = {
   "container.logs": "Logs of",
   "workload.start": "Start",
   "workload.stop": "Stop",
+  "vm.start": "Start",
+  "vm.shutdown": "Shut down",
+  "vm.poweroff": "Power off",
+  "vm.pause": "Pause",
+  "vm.resume": "Resume",
+  "vm.reboot": "Reboot",
+  "vm.set_memory": "Resize memory of",
+  "vm.snapshot.create": "Snapshot",
+  "vm.snapshot.list": "List snapshots of",
+  "vm.snapshot.revert": "Revert",
+  "vm.snapshot.delete": "Delete a snapshot of",
+  "vm.clone": "Clone",
+  "vm.delete": "Delete",
 };
 
 /** Shortens a driver id (a 64-hex container id) the way `docker ps` does. */

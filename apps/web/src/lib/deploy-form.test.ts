@@ -144,3 +144,17 @@ describe("dockerRunPreview", () => {
     );
   });
 });
+
+describe("fieldErrorsFromServer for deployments", () => {
+  it("maps deploy.create's config and top-level paths", () => {
+    const built = buildCreatePayload(
+      form({ ports: [{ id: "p9", hostIp: "x", hostPort: "1", containerPort: "2", protocol: "tcp" }] }),
+    );
+    expect(
+      fieldErrorsFromServer(
+        "name: must be 1-63 lower-case letters; config.ports.0.hostIp: Invalid IPv4 address",
+        built.rows,
+      ),
+    ).toEqual({ name: "Must be 1-63 lower-case letters", "ports.p9.hostIp": "Port: Invalid IPv4 address" });
+  });
+});

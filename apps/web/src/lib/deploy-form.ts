@@ -211,10 +211,15 @@ export function buildCreatePayload(v: DeployFormValues): BuiltDeploy {
   return { payload, errors, rows };
 }
 
+/** Where the form's fields sit in the two requests it makes: commands.request and deploy.create. */
+const PAYLOAD_PREFIXES = ["command.payload.", "config."];
+/** Fields of deploy.create outside its config. */
+const TOP_LEVEL_FIELDS = new Set(["image", "name", "replicas"]);
+
 /**
  * The server's validation message ("command.payload.ports.0.hostIp: Invalid IPv4 address;
- * command.payload.image: is not a valid image reference") as errors on the form's fields.
- * Anything that names no field lands on "form".
+ * config.memoryBytes: Too small") as errors on the form's fields. Anything that names no
+ * field lands on "form".
  */
 export function fieldErrorsFromServer(message: string, rows: RowIndex): FieldErrors {
   const errors: FieldErrors = {};
@@ -225,18 +230,19 @@ export function fieldErrorsFromServer(message: string, rows: RowIndex): FieldErr
     const colon = part.indexOf(": ");
     const path = colon > 0 ? part.slice(0, colon) : "";
     const text = colon > 0 ? part.slice(colon + 2) : part;
-    const PREFIX = "command.payload.";
-    if (!path.startsWith(PREFIX)) {
+    const prefix = PAYLOAD_PREFIXES.find((p) => path.startsWith(p));
+    if (!prefix && !TOP_LEVEL_FIELDS.has(path)) {
       add("form", part);
       continue;
     }
-    const [field, second, third] = path.slice(PREFIX.length).split(".");
+    const [field, second, third] = path.slice(prefix?.length ?? 0).split(".");
     const sentence = text.charAt(0).toUpperCase() + text.slice(1);
     switch (field) {
       case "image":
       case "name":
       case "command":
       case "cpus":
+      case "replicas":
         add(field, sentence);
         break;
       case "memoryBytes":
@@ -265,4 +271,12 @@ export function fieldErrorsFromServer(message: string, rows: RowIndex): FieldErr
     }
   }
   return errors;
+}
+
+/** A deployment's stored config: the create payload without what each replica gets itself. */
+export function deploymentConfigOf(
+  payload: ContainerCreateInput,
+): Omit<ContainerCreateInput, "image" | "name" | "start"> {
+  const { image: _image, name: _name, start: _start, ...config } = payload;
+  return config;
 }

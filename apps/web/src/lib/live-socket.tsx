@@ -100,9 +100,13 @@ export function useLiveEvent<E extends EventName>(event: E, handler: ServerToCli
   }, [socket, event]);
 }
 
+/** How many mounted components want each host room, per connection: rooms are not counted by the server. */
+const hostRoomUsers = new WeakMap<LiveSocket, Map<string, number>>();
+
 /**
  * Joins the `host:<id>` room while the calling component is mounted (and again after every
- * reconnect), so that `workload:metrics` for that host reach this tab.
+ * reconnect), so that `workload:metrics` and `command:output` for that host reach this tab.
+ * Several components may want the same room: it is left when the last of them unmounts.
  */
 export function useHostSubscription(hostId: string | null): void {
   const { socket } = useLiveSocket();
@@ -110,11 +114,23 @@ export function useHostSubscription(hostId: string | null): void {
   useEffect(() => {
     if (!socket || !hostId) return;
     const room = { kind: "host" as const, id: hostId };
+    let users = hostRoomUsers.get(socket);
+    if (!users) {
+      users = new Map();
+      hostRoomUsers.set(socket, users);
+    }
+    users.set(hostId, (users.get(hostId) ?? 0) + 1);
     const join = () => socket.emit("subscribe", room);
     if (socket.connected) join();
     socket.on("connect", join);
     return () => {
       socket.off("connect", join);
+      const left = (users.get(hostId) ?? 1) - 1;
+      if (left > 0) {
+        users.set(hostId, left);
+        return;
+      }
+      users.delete(hostId);
       if (socket.connected) socket.emit("unsubscribe", room);
     };
   }, [socket, hostId]);

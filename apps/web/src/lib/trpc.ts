@@ -55,6 +55,21 @@ export function makeTRPCClient() {
   });
 }
 
+/**
+ * Cancels a command while the page is going away (tab closed, reload), when an ordinary
+ * request may be cut off: a keepalive fetch outlives the page. Best effort; the command's
+ * deadline ends it otherwise.
+ */
+export function cancelCommandOnUnload(id: string): void {
+  void fetch("/api/trpc/commands.cancel", {
+    method: "POST",
+    keepalive: true,
+    credentials: "same-origin",
+    headers: { "content-type": "application/json", "x-flotilla-client": "web" },
+    body: JSON.stringify({ id }),
+  }).catch(() => {});
+}
+
 /** True when the server refused a call because the session is missing or expired. */
 export function isUnauthorized(error: unknown): boolean {
   const data = (error as { data?: { code?: string } } | null)?.data;

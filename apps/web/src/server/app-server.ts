@@ -16,6 +16,7 @@ import pg from "pg";
 import { createSignInLimits } from "./auth/sign-in.js";
 import { BLOB_UPLOAD_PATH, handleBlobUpload } from "./commands/blob-upload-endpoint.js";
 import { type CommandDispatcher, createCommandDispatcher } from "./commands/dispatcher.js";
+import { createDeployReconciler, type DeployReconciler } from "./deploy/reconciler.js";
 import type { Config } from "./env.js";
 import { handleAgentBlobRequest } from "./gateway/blob-endpoint.js";
 import { handleEnrollRequest } from "./gateway/enroll-endpoint.js";
@@ -24,6 +25,7 @@ import { createLivenessSweeper, type LivenessSweeper } from "./gateway/liveness-
 import { sendJson } from "./http/json.js";
 import { createLiveServer, LIVE_PATH, type LiveServer } from "./live/live-server.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createMigrationOrchestrator, type MigrationOrchestrator } from "./migrations/orchestrator.js";
 import type { Services } from "./services.js";
 import { createContextFactory } from "./trpc/context.js";
 import { appRouter } from "./trpc/router.js";
@@ -60,6 +62,8 @@ interface Running {
   gateway: AgentGateway;
   commands: CommandDispatcher;
   sweeper: LivenessSweeper;
+  deploy: DeployReconciler;
+  migrations: MigrationOrchestrator;
   next: { handle: NextHandler; upgrade: NextUpgrade; close(): Promise<void> } | null;
   trpcContext: ReturnType<typeof createContextFactory>;
 }
@@ -199,6 +203,8 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     pool.on("error", (err) => log.error({ err }, "idle PostgreSQL connection failed"));
     let sweeper: LivenessSweeper | null = null;
     let commands: CommandDispatcher | null = null;
+    let deploy: DeployReconciler | null = null;
+    let migrations: MigrationOrchestrator | null = null;
     try {
       await pool.query("SELECT 1").catch((err: Error) => {
         throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`);
@@ -218,15 +224,33 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       await sweeper.start();
       // Before agents can connect: it sends them their commands as they are welcomed.
       await commands.start();
+      // Resumes rollouts a previous run left unfinished; its commands wait for their agents.
+      deploy = createDeployReconciler(services);
+      await deploy.start();
+      // Resumes live migrations a previous run left unfinished (their state is in the database).
+      migrations = createMigrationOrchestrator({ ...services, databaseUrl: config.databaseUrl });
+      await migrations.start();
       await listen();
       // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
       const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);
       gateway.start();
-      running = { services, live, gateway, commands, sweeper, next, trpcContext: createContextFactory(services) };
+      running = {
+        services,
+        live,
+        gateway,
+        commands,
+        sweeper,
+        deploy,
+        migrations,
+        next,
+        trpcContext: createContextFactory(services),
+      };
       log.info({ port: appServer.port, ui: config.ui }, "server started");
     } catch (err) {
       // Undo what was started, so a failed start leaves no timers, sockets or connections behind.
       await sweeper?.stop().catch(() => {});
+      await deploy?.stop().catch(() => {});
+      await migrations?.stop().catch(() => {});
       await commands?.stop().catch(() => {});
       if (server.listening) await new Promise((done) => server.close(done));
       await pool.end().catch(() => {});
@@ -252,6 +276,9 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     r.gateway.closeAll();
     await r.live.close();
     await r.gateway.flush(DRAIN_TIMEOUT_MS);
+    // Before the dispatcher: a rollout step may still be requesting commands.
+    await r.deploy.stop();
+    await r.migrations.stop();
     await r.commands.stop();
     await r.sweeper.stop();
     await r.next?.close().catch((err: unknown) => log.warn({ err }, "closing Next.js failed"));

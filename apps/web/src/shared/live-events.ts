@@ -108,6 +108,30 @@ export interface DeploymentUpdateEvent {
   reason: string | null;
 }
 
+/**
+ * A live migration moved on (room `org:<orgId>`): a state change or a progress report from the
+ * source agent. Refetch `migrations.get` for detail.
+ */
+export interface MigrationUpdateEvent {
+  id: string;
+  workloadId: string;
+  sourceHostId: string;
+  targetHostId: string;
+  state: "pending" | "preparing" | "migrating" | "completing" | "succeeded" | "failed" | "cancelled";
+  /** disks, memory, switchover, completed */
+  phase: string | null;
+  progress: number | null;
+  transferredBytes: number | null;
+  remainingBytes: number | null;
+  totalBytes: number | null;
+  mbps: number | null;
+  expectedDowntimeMs: number | null;
+  downtimeMs: number | null;
+  totalTimeMs: number | null;
+  /** Why it failed or was cancelled. */
+  error: string | null;
+}
+
 export interface ServerToClientEvents {
   "host:metrics": (e: HostMetricsEvent) => void;
   "host:status": (e: HostStatusEvent) => void;
@@ -116,6 +140,7 @@ export interface ServerToClientEvents {
   "command:update": (e: CommandUpdateEvent) => void;
   "command:output": (e: CommandOutputEvent) => void;
   "deployment:update": (e: DeploymentUpdateEvent) => void;
+  "migration:update": (e: MigrationUpdateEvent) => void;
 }
 
 export interface ClientToServerEvents {

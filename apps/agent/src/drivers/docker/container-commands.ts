@@ -28,13 +28,10 @@ export function containerCommandHandlers({ docker, markStopRequested }: Containe
       // No automatic pull: a pull may be long, needs the registry's credentials and shows its own
       // progress, so it is a command of its own (image.pull) the operator sees and can cancel.
       try {
-        await docker.getImage(payload.image).inspect(timeout());
+        await docker.getImage(payload.image).inspect();
       } catch (error) {
         if (engineStatus(error) === 404) {
-          throw new CommandError(
-            "not_found",
-            `image ${payload.image} not found on this host; pull or build it first`,
-          );
+          throw new CommandError("not_found", `image ${payload.image} not found on this host; pull or build it first`);
         }
         throw new CommandError("command_failed", engineMessage(error));
       }

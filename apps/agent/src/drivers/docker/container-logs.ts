@@ -29,6 +29,9 @@ export function containerLogsHandler(docker: Dockerode): CommandHandler<"contain
       ...(since !== undefined ? { since: Math.floor(since / 1000) } : {}),
     };
     const stream = await engineCall(openLogStream(docker, workloadId, options, ctx.signal));
+    // Said at once: a followed log of a quiet container may not print a line for a long time,
+    // and the server shows the command as running only from its first progress frame.
+    ctx.progress(undefined, follow ? "following the log" : "reading the log");
     await new Promise<void>((resolve, reject) => {
       const finish = (error?: unknown) => {
         ctx.signal.removeEventListener("abort", onAbort);
@@ -67,8 +70,7 @@ function openLogStream(
         abortSignal: signal,
         statusCodes: { 200: true, 404: "no such container", 500: "server error" },
       },
-      (error: unknown, stream: NodeJS.ReadableStream & { destroy(): void }) =>
-        error ? reject(error) : resolve(stream),
+      (error, stream) => (error ? reject(error) : resolve(stream as NodeJS.ReadableStream & { destroy(): void })),
     );
   });
 }

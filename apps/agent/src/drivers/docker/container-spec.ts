@@ -21,7 +21,7 @@ export function containerSpec(payload: CreatePayload, commandId: string): Docker
     exposed[key] = {};
     // Publishing on every address is a choice the operator makes explicitly ("0.0.0.0" or "::").
     const binding = { HostIp: p.hostIp ?? DEFAULT_BIND_ADDRESS, HostPort: p.hostPort ? String(p.hostPort) : "" };
-    (bindings[key] ??= []).push(binding);
+    bindings[key] = [...(bindings[key] ?? []), binding];
   }
   const restart = payload.restartPolicy;
   return {

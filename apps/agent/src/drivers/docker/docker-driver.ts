@@ -3,14 +3,16 @@
  * service, over the engine's unix socket. Inventory comes from one full listing at start and then
  * from the engine's event stream; after the stream breaks, a listing resyncs what was missed
  * (and stands in for the stream on every tick until it is back). Metrics come from
- * ContainerMetrics.
+ * ContainerMetrics; commands from command-handlers.ts.
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Sample, Workload } from "@flotilla/protocol";
 import Dockerode from "dockerode";
+import type { CommandHandlers } from "../../commands/handler.js";
 import type { Logger } from "../../logger.js";
 import type { BackoffOptions } from "../../transport/backoff.js";
 import type { Driver, DriverEvent, DriverListener } from "../driver.js";
+import { dockerCommandHandlers } from "./command-handlers.js";
 import { ContainerMetrics, type MetricsSource, mapWithLimit } from "./container-metrics.js";
 import { type EngineEvent, EngineEventStream } from "./engine-events.js";
 import { type LifecycleSnapshot, lifecycleEvents, removedEvent, StopIntents, snapshotOf } from "./lifecycle.js";
@@ -140,6 +142,11 @@ export class DockerDriver implements Driver {
     this.stopIntents.mark(workloadId);
     const container = this.docker.getContainer(workloadId);
     await ignoreNotModified(force ? container.kill(timeout()) : container.stop({ t: 10, ...timeout() }));
+  }
+
+  /** container.* and image.* (see command-handlers.ts). */
+  commandHandlers(): CommandHandlers {
+    return dockerCommandHandlers(this.docker, (id) => this.stopIntents.mark(id));
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {

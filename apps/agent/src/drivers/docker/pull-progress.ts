@@ -49,23 +49,23 @@ export class PullProgress {
 
   /** Bytes downloaded over bytes known so far (0..1), or undefined before any size is known. */
   fraction(): number | undefined {
-    let current = 0;
-    let total = 0;
-    for (const layer of this.layers.values()) {
-      current += Math.min(layer.current, layer.total);
-      total += layer.total;
-    }
+    const { current, total } = this.totals();
     return total > 0 ? current / total : undefined;
   }
 
   summary(): string {
+    const { current, total } = this.totals();
+    return `downloaded ${megabytes(current)} of ${megabytes(total)} MB`;
+  }
+
+  private totals(): { current: number; total: number } {
     let current = 0;
     let total = 0;
     for (const layer of this.layers.values()) {
       current += Math.min(layer.current, layer.total);
       total += layer.total;
     }
-    return `downloaded ${megabytes(current)} of ${megabytes(total)} MB`;
+    return { current, total };
   }
 }
 

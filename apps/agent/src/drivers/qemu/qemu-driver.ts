@@ -8,8 +8,10 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { Sample, Workload } from "@flotilla/protocol";
+import type { CommandHandlers } from "../../commands/handler.js";
 import type { Logger } from "../../logger.js";
 import type { Driver, DriverListener } from "../driver.js";
+import { createVmCommandHandlers } from "./commands.js";
 import type { IncomingResult, PrepareIncomingOptions } from "./migration-in.js";
 import type { MigrateOutOptions } from "./migration-out.js";
 import type { MigrationResult, MigrationSource, MigrationTarget } from "./migration-types.js";
@@ -289,6 +291,11 @@ export class QemuDriver implements Driver {
   /** Gives up on an incoming migration (the source failed): its QEMU and copied disks are removed. */
   abortIncoming(uuid: string, reason?: string): Promise<void> {
     return this.migrations.abortIncoming(uuid, reason);
+  }
+
+  /** The vm.* commands (commands.ts). */
+  commandHandlers(): CommandHandlers {
+    return createVmCommandHandlers(this);
   }
 
   startWorkload(workloadId: string): Promise<void> {

@@ -43,7 +43,12 @@ describe("sim containers", () => {
     });
     const id = result?.workloadId as string;
     const created = (await driver.inventory()).find((w) => w.id === id);
-    expect(created).toMatchObject({ name: "web-0", state: "running", vcpus: 0.5, labels: { "flotilla.deployment": "d1" } });
+    expect(created).toMatchObject({
+      name: "web-0",
+      state: "running",
+      vcpus: 0.5,
+      labels: { "flotilla.deployment": "d1" },
+    });
     expect(deltas.at(-1)?.changed.map((w) => w.id)).toEqual([id]);
     expect((await driver.sample(Date.now())).some((s) => s.target.kind === "container" && s.target.id === id)).toBe(
       true,

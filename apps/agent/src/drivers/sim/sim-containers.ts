@@ -27,12 +27,15 @@ export function createSimContainerHandlers({ model, emit }: SimContainerDeps): C
     "container.create": async (payload, ctx) => {
       const w = createContainer(model, payload, hashParts(model.seed, "create", ctx.commandId));
       model.workloads.push(w);
-      emit({ changed: [w] }, { kind: "workload.created", workloadId: w.workload.id, message: `${w.workload.name} created` });
+      emit(
+        { changed: [w] },
+        { kind: "workload.created", workloadId: w.workload.id, message: `${w.workload.name} created` },
+      );
       return { workloadId: w.workload.id, name: w.workload.name, started: payload.start, warnings: [] };
     },
     "container.remove": async ({ workloadId, force }) => {
       const w = find(workloadId);
-      if (!w || w.workload.kind !== "container") throw new CommandError("not_found", `No such container: ${workloadId}`);
+      if (w?.workload.kind !== "container") throw new CommandError("not_found", `No such container: ${workloadId}`);
       if (w.workload.state === "running" && !force) {
         throw new CommandError(
           "command_failed",
@@ -40,7 +43,10 @@ export function createSimContainerHandlers({ model, emit }: SimContainerDeps): C
         );
       }
       model.workloads.splice(model.workloads.indexOf(w), 1);
-      emit({ removed: [w.workload.id] }, { kind: "workload.removed", workloadId, message: `${w.workload.name} removed` });
+      emit(
+        { removed: [w.workload.id] },
+        { kind: "workload.removed", workloadId, message: `${w.workload.name} removed` },
+      );
       return { workloadId };
     },
   };

@@ -9,8 +9,8 @@ import { useQuery } from "@tanstack/react-query";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { CommandEventItem } from "@/lib/api-types";
-import { describeOutcome, isActiveCommandState } from "@/lib/command-state";
 import { cn } from "@/lib/cn";
+import { describeOutcome, isActiveCommandState } from "@/lib/command-state";
 import { formatDateTime } from "@/lib/format";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 import { CommandStateBadge } from "./command-state-badge";
@@ -67,7 +67,8 @@ export function CommandDetails({ id }: { id: string }) {
   const trpc = useTRPC();
   const detail = useQuery({
     ...trpc.commands.get.queryOptions({ id }),
-    refetchInterval: (q) => (q.state.data && isActiveCommandState(q.state.data.state) ? REFRESH_WHILE_ACTIVE_MS : false),
+    refetchInterval: (q) =>
+      q.state.data && isActiveCommandState(q.state.data.state) ? REFRESH_WHILE_ACTIVE_MS : false,
   });
 
   if (detail.isError) {
@@ -128,7 +129,9 @@ export function CommandDetails({ id }: { id: string }) {
         >
           <p className="font-medium text-fg">
             {outcome.title}
-            {c.error?.code ? <span className="ml-2 font-mono font-normal text-fg-subtle text-xs">{c.error.code}</span> : null}
+            {c.error?.code ? (
+              <span className="ml-2 font-mono font-normal text-fg-subtle text-xs">{c.error.code}</span>
+            ) : null}
           </p>
           {outcome.detail ? <p className="break-words text-fg-muted">{outcome.detail}</p> : null}
           {outcome.hint ? <p className="text-fg-subtle">{outcome.hint}</p> : null}
@@ -136,7 +139,9 @@ export function CommandDetails({ id }: { id: string }) {
       ) : null}
 
       <details className="text-xs">
-        <summary className="cursor-pointer text-fg-muted hover:text-fg">Payload{c.result !== null ? " and result" : ""}</summary>
+        <summary className="cursor-pointer text-fg-muted hover:text-fg">
+          Payload{c.result !== null ? " and result" : ""}
+        </summary>
         <pre className="mt-1 max-h-60 overflow-auto rounded bg-canvas p-2 font-mono text-[11px] text-fg-muted">
           {JSON.stringify({ payload: c.payload, ...(c.result !== null ? { result: c.result } : {}) }, null, 2)}
         </pre>

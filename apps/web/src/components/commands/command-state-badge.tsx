@@ -1,7 +1,7 @@
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { ProgressBar } from "@/components/ui/progress";
-import { COMMAND_STATE_LABELS, type CommandState, isActiveCommandState } from "@/lib/command-state";
 import { cn } from "@/lib/cn";
+import { COMMAND_STATE_LABELS, type CommandState, isActiveCommandState } from "@/lib/command-state";
 
 const TONES: Record<CommandState, BadgeTone> = {
   pending: "neutral",

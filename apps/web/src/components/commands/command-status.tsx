@@ -7,8 +7,8 @@
  */
 import { CircleCheck, CircleX, TriangleAlert, X } from "lucide-react";
 import type { ReactNode } from "react";
-import { describeOutcome, isActiveCommandState } from "@/lib/command-state";
 import { cn } from "@/lib/cn";
+import { describeOutcome, isActiveCommandState } from "@/lib/command-state";
 import { errorMessage } from "@/lib/trpc";
 import { CommandProgress, CommandStateBadge } from "./command-state-badge";
 import type { RunCommand } from "./use-command";
@@ -59,8 +59,7 @@ export function CommandStatus({ run, doing, done, className, testId }: CommandSt
         {command ? <CommandStateBadge state={command.state} /> : <CommandStateBadge state="pending" />}
         <span className="min-w-0 flex-1">
           <span className="block truncate text-fg">
-            {doing}…
-            {command?.message ? <span className="text-fg-muted"> · {command.message}</span> : null}
+            {doing}…{command?.message ? <span className="text-fg-muted"> · {command.message}</span> : null}
           </span>
           {command ? (
             <CommandProgress
@@ -103,7 +102,6 @@ export function CommandStatus({ run, doing, done, className, testId }: CommandSt
   }
 
   return (
-    // biome-ignore lint/a11y/useSemanticElements: a status region holding rich content, not a form <output>.
     <div
       role="status"
       aria-live="polite"

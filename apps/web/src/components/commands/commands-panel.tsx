@@ -15,9 +15,9 @@ import { Segmented } from "@/components/ui/segmented";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { CommandItem } from "@/lib/api-types";
+import { cn } from "@/lib/cn";
 import { applyCommandUpdate, describeCommand, describeOutcome, isActiveCommandState } from "@/lib/command-state";
 import { useCommandUpdates } from "@/lib/command-updates";
-import { cn } from "@/lib/cn";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 import { CommandDetails } from "./command-details";
 import { CommandProgress, CommandStateBadge } from "./command-state-badge";
@@ -156,7 +156,10 @@ export function CommandsPanel({ hostId }: { hostId: string }) {
                           onClick={() => toggle(c.id)}
                           className="rounded p-0.5 text-fg-subtle hover:bg-surface-3 hover:text-fg"
                         >
-                          <ChevronRight aria-hidden className={cn("size-4 transition-transform", expanded && "rotate-90")} />
+                          <ChevronRight
+                            aria-hidden
+                            className={cn("size-4 transition-transform", expanded && "rotate-90")}
+                          />
                         </button>
                       </TableCell>
                       <TableCell className="max-w-80">

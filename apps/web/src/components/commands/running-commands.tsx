@@ -8,9 +8,9 @@ import { useQueries } from "@tanstack/react-query";
 import { ListChecks } from "lucide-react";
 import Link from "next/link";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { cn } from "@/lib/cn";
 import { applyCommandUpdate, describeCommand, isActiveCommandState } from "@/lib/command-state";
 import { useCommandUpdates } from "@/lib/command-updates";
-import { cn } from "@/lib/cn";
 import { useTRPC } from "@/lib/trpc";
 import { CommandStateBadge } from "./command-state-badge";
 
@@ -54,7 +54,13 @@ export function RunningCommands() {
     // Commands asked for since the lists were fetched.
     for (const u of updates.values()) {
       if (byId.has(u.id) || !isActiveCommandState(u.state)) continue;
-      byId.set(u.id, { id: u.id, hostId: u.hostId, hostName: null, title: u.name, state: u.state as ActiveCommand["state"] });
+      byId.set(u.id, {
+        id: u.id,
+        hostId: u.hostId,
+        hostName: null,
+        title: u.name,
+        state: u.state as ActiveCommand["state"],
+      });
     }
     return [...byId.values()];
   }, [lists, updates]);

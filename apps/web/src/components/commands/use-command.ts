@@ -8,7 +8,7 @@
  * latest one.
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useCallback, useState } from "react";
 import type { CommandDetail, CommandItem, CommandRequestInput } from "@/lib/api-types";
 import { applyCommandUpdate, isActiveCommandState } from "@/lib/command-state";
 import { useCommandUpdate } from "@/lib/command-updates";
@@ -51,27 +51,32 @@ export function useRunCommand(): RunCommand {
   const request = useMutation(trpc.commands.request.mutationOptions());
   const command = useCommand(latest?.id ?? null, latest);
 
-  const run: RunCommand["run"] = async (hostId, cmd) => {
+  const { mutateAsync, reset: resetRequest } = request;
+  const run = useCallback<RunCommand["run"]>(
+    async (hostId, cmd) => {
+      setLatest(null);
+      try {
+        // A new key per click: a retried request (a flaky network) runs once, a second click runs again.
+        const created = await mutateAsync({ hostId, command: cmd, idempotencyKey: crypto.randomUUID() });
+        setLatest(created);
+        return created;
+      } catch {
+        return null;
+      }
+    },
+    [mutateAsync],
+  );
+  const reset = useCallback(() => {
     setLatest(null);
-    try {
-      // A new key per click: a retried request (a flaky network) runs once, a second click runs again.
-      const created = await request.mutateAsync({ hostId, command: cmd, idempotencyKey: crypto.randomUUID() });
-      setLatest(created);
-      return created;
-    } catch {
-      return null;
-    }
-  };
+    resetRequest();
+  }, [resetRequest]);
 
   return {
     run,
     command,
     requesting: request.isPending,
     requestError: request.error,
-    reset: () => {
-      setLatest(null);
-      request.reset();
-    },
+    reset,
     active: request.isPending || (command !== null && isActiveCommandState(command.state)),
   };
 }

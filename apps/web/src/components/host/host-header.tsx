@@ -1,6 +1,9 @@
-import { ChevronRight } from "lucide-react";
+"use client";
+
+import { ChevronRight, Rocket } from "lucide-react";
 import Link from "next/link";
 import { HostStatusBadge } from "@/components/fleet/host-status-badge";
+import { useCan } from "@/components/shell/use-can";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { Fact } from "@/components/ui/fact";
@@ -8,8 +11,12 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import type { HostDetail } from "@/lib/api-types";
 import { formatBytes, formatDateTime } from "@/lib/format";
 
+/** Drivers that run containers: a host with one of them can be deployed to. */
+const CONTAINER_DRIVERS = ["docker", "sim"];
+
 /** Who the host is and what it can hold: identity, capacity, drivers, agent. */
 export function HostHeader({ host }: { host: HostDetail }) {
+  const canDeploy = useCan("workloads.operate") && host.drivers.some((d) => CONTAINER_DRIVERS.includes(d));
   return (
     <header className="space-y-4">
       <nav aria-label="Breadcrumb" className="flex items-center gap-1 text-fg-subtle text-xs">
@@ -27,6 +34,15 @@ export function HostHeader({ host }: { host: HostDetail }) {
         <HostStatusBadge status={host.status} />
         {host.simulated ? <Badge title="This host is simulated by the sim driver">simulated</Badge> : null}
         {host.teamName ? <Badge tone="info">{host.teamName}</Badge> : null}
+        {canDeploy ? (
+          <Link
+            href={`/deploy?host=${encodeURIComponent(host.id)}`}
+            className="ml-auto inline-flex h-8 items-center gap-2 rounded-md border border-border bg-surface-2 px-3 font-medium text-fg text-sm hover:border-border-strong hover:bg-surface-3"
+          >
+            <Rocket aria-hidden className="size-3.5 text-accent" />
+            Deploy here
+          </Link>
+        ) : null}
       </div>
 
       <Card className="px-4 py-3.5">

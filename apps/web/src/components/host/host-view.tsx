@@ -2,12 +2,13 @@
 
 /**
  * One host: identity and capacity, live figures, usage charts over a chosen range, and tabs
- * for its workloads and its events (range and tab kept in the URL).
+ * for its workloads, images, events and commands (range and tab kept in the URL).
  */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { RANGE_VALUES } from "@/components/charts/usage-card";
+import { CommandsPanel } from "@/components/commands/commands-panel";
 import { Card } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
@@ -20,6 +21,7 @@ import { HostCharts } from "./host-charts";
 import { HostEventsPanel } from "./host-events-panel";
 import { HostHeader } from "./host-header";
 import { figuresFromEvent, HostLiveStats, type HostNowFigures } from "./host-live-stats";
+import { ImagesPanel } from "./images-panel";
 import { WorkloadsPanel } from "./workloads-panel";
 
 function lastValue(column: ReadonlyArray<number | null> | undefined): number | null {
@@ -45,12 +47,8 @@ function figuresFromHistory(m: HostMetrics | undefined): HostNowFigures | null {
   };
 }
 
-type HostTab = "workloads" | "events";
-const TABS: readonly HostTab[] = ["workloads", "events"];
-
-function SoonPanel({ what }: { what: string }) {
-  return <p className="py-10 text-center text-fg-subtle text-sm">{what} arrive in a coming release.</p>;
-}
+type HostTab = "workloads" | "images" | "events" | "commands";
+const TABS: readonly HostTab[] = ["workloads", "images", "events", "commands"];
 
 export function HostView({ hostId }: { hostId: string }) {
   const trpc = useTRPC();
@@ -110,25 +108,21 @@ export function HostView({ hostId }: { hostId: string }) {
               {h.vmCount + h.containerCount}
             </span>
           </TabsTrigger>
-          <TabsTrigger value="images" disabled title="Coming soon">
-            Images
-          </TabsTrigger>
+          <TabsTrigger value="images">Images</TabsTrigger>
           <TabsTrigger value="events">Events</TabsTrigger>
-          <TabsTrigger value="commands" disabled title="Coming soon">
-            Commands
-          </TabsTrigger>
+          <TabsTrigger value="commands">Commands</TabsTrigger>
         </TabsList>
         <TabsContent value="workloads">
           <WorkloadsPanel hostId={hostId} hostCores={h.cpuCores} />
         </TabsContent>
         <TabsContent value="images">
-          <SoonPanel what="Images" />
+          <ImagesPanel hostId={hostId} />
         </TabsContent>
         <TabsContent value="events">
           <HostEventsPanel hostId={hostId} />
         </TabsContent>
         <TabsContent value="commands">
-          <SoonPanel what="Commands" />
+          <CommandsPanel hostId={hostId} />
         </TabsContent>
       </Tabs>
     </div>

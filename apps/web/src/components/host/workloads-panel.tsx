@@ -21,10 +21,12 @@ import { ArrowDown, ArrowUp } from "lucide-react";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { Sparkline } from "@/components/fleet/sparkline";
+import { useCan } from "@/components/shell/use-can";
 import { Meter } from "@/components/ui/meter";
 import { Segmented } from "@/components/ui/segmented";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { WorkloadActions } from "@/components/workload/workload-actions";
 import { kindLabel, WorkloadKindIcon, WorkloadStateBadge } from "@/components/workload/workload-badges";
 import type { Workload } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
@@ -39,6 +41,7 @@ type KindFilter = "all" | "vm" | "container";
 
 /** A workload row with its freshest usage (live when available). */
 interface WorkloadView extends Workload {
+  hostId: string;
   usage: { cpuCores: number; memUsedBytes: number } | null;
   hostCores: number;
   /** CPU use as a share of its vCPUs (or the host's cores), one point per live tick. */
@@ -59,7 +62,7 @@ const columns = helper.columns([
     cell: ({ row }) => (
       <span className="inline-flex items-center gap-1.5">
         {/* The Kind column is hidden on narrow screens; the icon keeps the kind in view. */}
-        <WorkloadKindIcon kind={row.original.kind} className="text-fg-subtle lg:hidden" />
+        <WorkloadKindIcon kind={row.original.kind} className="text-fg-subtle xl:hidden" />
         <Link
           href={`/workloads/${row.original.id}`}
           className="font-medium text-fg hover:text-accent hover:underline"
@@ -89,7 +92,7 @@ const columns = helper.columns([
     header: "Image",
     sortFn: "alphanumeric",
     cell: ({ getValue }) => (
-      <span className="block max-w-52 truncate font-mono text-fg-muted text-xs" title={getValue()}>
+      <span className="block max-w-44 truncate font-mono text-fg-muted text-xs" title={getValue()}>
         {getValue() || "—"}
       </span>
     ),
@@ -157,8 +160,18 @@ const columns = helper.columns([
   }),
 ]);
 
-/** Columns left out below 1,024 px, so that the live usage columns stay in view on a tablet. */
-const NARROW_HIDDEN: Record<string, string> = { kind: "max-lg:hidden", image: "max-lg:hidden" };
+/** Start, stop, restart, remove: only for roles that may operate workloads. */
+const actionsColumn = helper.display({
+  id: "actions",
+  header: "Actions",
+  enableSorting: false,
+  cell: ({ row }) => (
+    <WorkloadActions compact workload={{ ...row.original, hostId: row.original.hostId, removedAt: null }} />
+  ),
+});
+
+/** Columns left out on narrower screens, so that the live usage and actions stay in view. */
+const NARROW_HIDDEN: Record<string, string> = { kind: "max-xl:hidden", image: "max-lg:hidden" };
 
 const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 
@@ -169,6 +182,8 @@ export function WorkloadsPanel({ hostId, hostCores }: { hostId: string; hostCore
   const [sparks, setSparks] = useState<ReadonlyMap<string, readonly number[]>>(new Map());
   const [kind, setKind] = useState<KindFilter>("all");
   const [sorting, setSorting] = useState<SortingState>([]);
+  const canOperate = useCan("workloads.operate");
+  const shownColumns = useMemo(() => (canOperate ? [...columns, actionsColumn] : columns), [canOperate]);
 
   useHostSubscription(hostId);
   useLiveEvent("workload:metrics", (e) => {
@@ -190,18 +205,19 @@ export function WorkloadsPanel({ hostId, hostCores }: { hostId: string; hostCore
           const running = w.state === "running";
           return {
             ...w,
+            hostId,
             hostCores,
             spark: sparks.get(key) ?? [],
             usage:
               item && running ? { cpuCores: item.cpuCores, memUsedBytes: item.memUsedBytes } : running ? w.now : null,
           };
         }),
-    [workloads.data, live, sparks, kind, hostCores],
+    [workloads.data, live, sparks, kind, hostCores, hostId],
   );
 
   const table = useTable({
     features,
-    columns,
+    columns: shownColumns,
     data: rows,
     getRowId: (w) => w.id,
     state: { sorting },
@@ -255,20 +271,32 @@ export function WorkloadsPanel({ hostId, hostCores }: { hostId: string; hostCore
                     <TableHead
                       key={header.id}
                       className={NARROW_HIDDEN[header.column.id]}
-                      aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
+                      aria-sort={
+                        !header.column.getCanSort()
+                          ? undefined
+                          : sorted === "asc"
+                            ? "ascending"
+                            : sorted === "desc"
+                              ? "descending"
+                              : "none"
+                      }
                     >
-                      <button
-                        type="button"
-                        onClick={header.column.getToggleSortingHandler()}
-                        className={cn(
-                          "inline-flex items-center gap-1 uppercase tracking-wider hover:text-fg",
-                          sorted && "text-fg",
-                        )}
-                      >
+                      {header.column.getCanSort() ? (
+                        <button
+                          type="button"
+                          onClick={header.column.getToggleSortingHandler()}
+                          className={cn(
+                            "inline-flex items-center gap-1 uppercase tracking-wider hover:text-fg",
+                            sorted && "text-fg",
+                          )}
+                        >
+                          <FlexRender header={header} />
+                          {sorted === "asc" ? <ArrowUp aria-hidden className="size-3" /> : null}
+                          {sorted === "desc" ? <ArrowDown aria-hidden className="size-3" /> : null}
+                        </button>
+                      ) : (
                         <FlexRender header={header} />
-                        {sorted === "asc" ? <ArrowUp aria-hidden className="size-3" /> : null}
-                        {sorted === "desc" ? <ArrowDown aria-hidden className="size-3" /> : null}
-                      </button>
+                      )}
                     </TableHead>
                   );
                 })}
@@ -279,14 +307,14 @@ export function WorkloadsPanel({ hostId, hostCores }: { hostId: string; hostCore
             {!workloads.data ? (
               ["a", "b", "c"].map((k) => (
                 <TableRow key={k}>
-                  <TableCell colSpan={columns.length}>
+                  <TableCell colSpan={shownColumns.length}>
                     <Skeleton className="h-5" />
                   </TableCell>
                 </TableRow>
               ))
             ) : rows.length === 0 ? (
               <TableRow className="hover:bg-transparent">
-                <TableCell colSpan={columns.length} className="py-10 text-center text-fg-subtle">
+                <TableCell colSpan={shownColumns.length} className="py-10 text-center text-fg-subtle">
                   {counts.all === 0 ? "No VMs or containers on this host." : "No workloads of this kind."}
                 </TableCell>
               </TableRow>

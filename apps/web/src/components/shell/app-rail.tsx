@@ -17,7 +17,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { label: "Fleet", icon: Server, href: "/", match: /^\/((hosts|workloads)\/.*)?$/ },
-  { label: "Deploy", icon: Rocket },
+  { label: "Deploy", icon: Rocket, href: "/deploy" },
   { label: "Migrations", icon: ArrowLeftRight },
   { label: "Plans", icon: Layers },
   { label: "Alerts", icon: Bell },

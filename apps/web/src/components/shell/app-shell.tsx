@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import { CommandsLiveSync } from "@/components/commands/commands-live-sync";
 import { RunningCommands } from "@/components/commands/running-commands";
+import { ToastRegion } from "@/components/ui/toast";
 import { AppRail } from "./app-rail";
 import { LiveCacheSync } from "./live-cache-sync";
 import { LiveIndicator } from "./live-indicator";
@@ -22,6 +23,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           <UserMenu />
         </header>
         <main className="flex-1 px-6 py-5">{children}</main>
+        <ToastRegion />
       </div>
     </div>
   );

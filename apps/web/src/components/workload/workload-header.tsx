@@ -2,7 +2,7 @@
 
 import { ChevronRight } from "lucide-react";
 import Link from "next/link";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { HostStatusBadge } from "@/components/fleet/host-status-badge";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -46,8 +46,8 @@ function Labels({ labels }: { labels: Record<string, string> }) {
   );
 }
 
-/** What the workload is, where it runs and what it was given. */
-export function WorkloadHeader({ workload: w }: { workload: WorkloadDetail }) {
+/** What the workload is, where it runs and what it was given; `actions` below its name. */
+export function WorkloadHeader({ workload: w, actions }: { workload: WorkloadDetail; actions?: ReactNode }) {
   return (
     <header className="space-y-4">
       <nav aria-label="Breadcrumb" className="flex items-center gap-1 text-fg-subtle text-xs">
@@ -82,6 +82,8 @@ export function WorkloadHeader({ workload: w }: { workload: WorkloadDetail }) {
         </span>
         {w.host.status !== "online" ? <HostStatusBadge status={w.host.status} /> : null}
       </div>
+
+      {actions}
 
       <Card className="px-4 py-3.5">
         <dl className="grid grid-cols-2 gap-x-6 gap-y-3 md:grid-cols-4 xl:grid-cols-6">

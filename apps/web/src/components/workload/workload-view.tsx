@@ -1,18 +1,22 @@
 "use client";
 
 /**
- * One VM or container: what it is and where it runs, its usage now and over a chosen range
- * (kept in the URL), and its history. A removed workload keeps its page, marked Removed.
+ * One VM or container: what it is and where it runs, its lifecycle actions, a container's
+ * logs, its usage now and over a chosen range (kept in the URL), and its history. A removed
+ * workload keeps its page, marked Removed.
  */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { RANGE_VALUES } from "@/components/charts/usage-card";
+import { useCan } from "@/components/shell/use-can";
 import { Card } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { MetricsRange } from "@/lib/api-types";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 import { useSearchParam } from "@/lib/use-search-param";
+import { LogsPanel } from "./logs-panel";
 import { useWorkloadLive } from "./use-workload-live";
+import { WorkloadActions } from "./workload-actions";
 import { WorkloadCharts } from "./workload-charts";
 import { WorkloadHeader } from "./workload-header";
 import { WorkloadHistory } from "./workload-history";
@@ -24,6 +28,7 @@ export function WorkloadView({ workloadId }: { workloadId: string }) {
   // Refetched by the live sync when its host's inventory changes (state, removal).
   const workload = useQuery(trpc.fleet.workload.queryOptions({ id: workloadId }, { staleTime: 10_000 }));
   const figures = useWorkloadLive(workload.data ?? null);
+  const canOperate = useCan("workloads.operate");
 
   if (workload.isError) {
     const notFound = workload.error.data?.code === "NOT_FOUND";
@@ -58,8 +63,9 @@ export function WorkloadView({ workloadId }: { workloadId: string }) {
   return (
     <div className="space-y-5">
       <title>{`${w.name} · ${w.host.name} · Flotilla`}</title>
-      <WorkloadHeader workload={w} />
+      <WorkloadHeader workload={w} actions={<WorkloadActions workload={{ ...w, hostId: w.host.id }} />} />
       <WorkloadLiveStats workload={w} figures={figures} />
+      {w.kind === "container" && !w.removedAt && canOperate ? <LogsPanel key={w.externalId} workload={w} /> : null}
       <WorkloadCharts workload={w} range={range} onRangeChange={setRange} />
       <WorkloadHistory workloadId={w.id} />
     </div>

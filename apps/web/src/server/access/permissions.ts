@@ -22,6 +22,7 @@ export const ROLE_PERMISSIONS = {
     "hosts.manage",
     "members.manage",
     "audit.read",
+    "migrations.run",
   ],
   owner: [
     "fleet.read",
@@ -31,6 +32,7 @@ export const ROLE_PERMISSIONS = {
     "hosts.manage",
     "members.manage",
     "audit.read",
+    "migrations.run",
     "org.manage",
   ],
 } as const satisfies Record<Role, readonly string[]>;
@@ -62,6 +64,27 @@ export const COMMAND_PERMISSIONS = {
   "image.build": "workloads.operate",
   "inventory.refresh": "hosts.manage",
   "metrics.set_interval": "hosts.manage",
+  "vm.create": "workloads.operate",
+  "vm.start": "workloads.operate",
+  "vm.shutdown": "workloads.operate",
+  "vm.poweroff": "workloads.operate",
+  "vm.pause": "workloads.operate",
+  "vm.resume": "workloads.operate",
+  "vm.reboot": "workloads.operate",
+  "vm.set_memory": "workloads.operate",
+  "vm.snapshot.create": "workloads.operate",
+  "vm.snapshot.list": "workloads.operate",
+  "vm.snapshot.revert": "workloads.operate",
+  "vm.snapshot.delete": "workloads.operate",
+  "vm.clone": "workloads.operate",
+  "vm.delete": "workloads.operate",
+  // The migration steps move a VM between two hosts' resources: an admin's call, and normally
+  // issued by the migration orchestrator (migrations.start), not one by one.
+  "vm.migration.source": "migrations.run",
+  "vm.migration.prepare_incoming": "migrations.run",
+  "vm.migration.migrate_out": "migrations.run",
+  "vm.migration.await_incoming": "migrations.run",
+  "vm.migration.abort_incoming": "migrations.run",
 } as const satisfies Record<CommandName, RolePermission>;
 
 export function permissionForCommand(name: CommandName): RolePermission {

@@ -8,6 +8,7 @@ import type { Command, CommandName } from "@flotilla/protocol";
 import { permissionForCommand, type Role, roleHasPermission } from "../access/permissions.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { assertNotLeased } from "../migrations/leases.js";
 import type { Services } from "../services.js";
 import {
   COMMANDS_CHANNEL,
@@ -25,6 +26,8 @@ export interface CommandActor {
   userId: string | null;
   role: Role | null;
   ip: string | null;
+  /** The workload lease the caller holds (e.g. "migration:<id>"): its commands pass the lease check. */
+  leaseHolder?: string;
 }
 
 export interface CommandContext extends Pick<Services, "prisma" | "live"> {
@@ -73,6 +76,8 @@ export async function requestCommand(ctx: CommandContext, input: RequestCommandI
   }
   const host = await prisma.host.findFirst({ where: { id: input.hostId, orgId: actor.orgId }, select: { id: true } });
   if (!host) throw new AppError("not_found", "No such host.");
+  // Workload leases (migrations/leases.ts): a workload that is moving takes no other command.
+  await assertNotLeased(prisma, actor.orgId, input.command, actor.leaseHolder);
 
   let row: Awaited<ReturnType<typeof prisma.command.create>>;
   try {

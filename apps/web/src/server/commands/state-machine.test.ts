@@ -59,7 +59,13 @@ describe("command state machine", () => {
 describe("command permissions", () => {
   it("lets operators act on workloads and images but only admins change agents", () => {
     for (const [name, permission] of Object.entries(COMMAND_PERMISSIONS)) {
-      expect(permission, name).toBe(/^(container|workload|image)\./.test(name) ? "workloads.operate" : "hosts.manage");
+      // VM migration steps move a VM across hosts: admins (migrations.run), normally via migrations.start.
+      const expected = name.startsWith("vm.migration.")
+        ? "migrations.run"
+        : /^(container|workload|image|vm)\./.test(name)
+          ? "workloads.operate"
+          : "hosts.manage";
+      expect(permission, name).toBe(expected);
     }
     expect(roleHasPermission("operator", COMMAND_PERMISSIONS["container.create"])).toBe(true);
     expect(roleHasPermission("operator", COMMAND_PERMISSIONS["image.build"])).toBe(true);

@@ -19,11 +19,20 @@ const PORT_HOLDING_STATES = new Set(["running", "restarting", "paused"]);
 const storedPorts = z.array(portMappingSchema).catch([]);
 const storedLabels = z.record(z.string(), z.unknown()).catch({});
 
-/** Every host of the organisation, as the scheduler needs it; `deploymentId` counts its replicas per host. */
+/**
+ * Which deployment's replicas to count per host (for spread), leaving out replicas about to be
+ * replaced: they still reserve capacity, but will not stay.
+ */
+export interface ReplicaCount {
+  deploymentId: string;
+  leaving?: readonly string[];
+}
+
+/** Every host of the organisation, as the scheduler needs it. */
 export async function loadSchedulerHosts(
   deps: Deps,
   orgId: string,
-  deploymentId: string | null,
+  count: ReplicaCount | null,
 ): Promise<SchedulerHost[]> {
   const hosts = await deps.prisma.host.findMany({
     where: { orgId },
@@ -35,7 +44,14 @@ export async function loadSchedulerHosts(
     latestHostSamples(deps.pool, hostIds),
     deps.prisma.deploymentReplica.findMany({
       where: { hostId: { in: hostIds }, state: { in: [...PLACED_STATES] } },
-      select: { hostId: true, externalId: true, state: true, deploymentId: true, deployment: { select: { config: true } } },
+      select: {
+        id: true,
+        hostId: true,
+        externalId: true,
+        state: true,
+        deploymentId: true,
+        deployment: { select: { config: true } },
+      },
     }),
     deps.prisma.workload.findMany({
       where: { hostId: { in: hostIds }, removedAt: null, kind: "container" },
@@ -77,7 +93,9 @@ export async function loadSchedulerHosts(
       reservedCpu,
       reservedMemoryBytes,
       usedPorts: [...usedPorts],
-      replicasHere: deploymentId ? here.filter((r) => r.deploymentId === deploymentId).length : 0,
+      replicasHere: count
+        ? here.filter((r) => r.deploymentId === count.deploymentId && !count.leaving?.includes(r.id)).length
+        : 0,
     };
   });
 }

@@ -3,8 +3,9 @@
  * protocol's shapes. Each parser throws a plain Error with a message for people; the service
  * parser prefixes it with where it was found.
  */
-import type { z } from "zod";
+
 import type { containerPortSchema, containerVolumeSchema, restartPolicySchema } from "@flotilla/protocol";
+import type { z } from "zod";
 
 type Port = z.input<typeof containerPortSchema>;
 type Volume = z.input<typeof containerVolumeSchema>;
@@ -19,13 +20,15 @@ const PORT_RANGE = /^(\d+)(?:-(\d+))?$/;
 export function parsePorts(value: unknown): Port[] {
   if (typeof value === "number") return parsePortString(String(value));
   if (typeof value === "string") return parsePortString(value);
-  if (value && typeof value === "object" && !Array.isArray(value)) return [parseLongPort(value as Record<string, unknown>)];
-  throw new Error("must be a string like \"127.0.0.1:8080:80/tcp\" or a mapping with target");
+  if (value && typeof value === "object" && !Array.isArray(value))
+    return [parseLongPort(value as Record<string, unknown>)];
+  throw new Error('must be a string like "127.0.0.1:8080:80/tcp" or a mapping with target');
 }
 
 function parsePortString(raw: string): Port[] {
   const [spec = "", protocol = "tcp", ...rest] = raw.trim().split("/");
-  if (rest.length > 0 || (protocol !== "tcp" && protocol !== "udp")) throw new Error(`"${raw}": the protocol must be tcp or udp`);
+  if (rest.length > 0 || (protocol !== "tcp" && protocol !== "udp"))
+    throw new Error(`"${raw}": the protocol must be tcp or udp`);
   let hostIp: string | undefined;
   let remainder = spec;
   const bracketed = /^\[([0-9a-fA-F:.]+)\]:(.*)$/.exec(spec);
@@ -85,12 +88,13 @@ export function parseVolume(value: unknown): Volume | null {
   }
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const v = value as Record<string, unknown>;
-    if (v.type !== undefined && v.type !== "volume" && v.type !== "bind") throw new Error(`type ${String(v.type)} is not supported`);
+    if (v.type !== undefined && v.type !== "volume" && v.type !== "bind")
+      throw new Error(`type ${String(v.type)} is not supported`);
     if (typeof v.target !== "string") throw new Error("a long-form volume needs a target");
     if (v.source === undefined) return null;
     return checkSource({ source: String(v.source), target: v.target, readOnly: v.read_only === true });
   }
-  throw new Error("must be a string like \"data:/path\" or a mapping with source and target");
+  throw new Error('must be a string like "data:/path" or a mapping with source and target');
 }
 
 function checkSource(volume: Volume): Volume {
@@ -169,7 +173,10 @@ export function parseKeyValues(value: unknown): Array<[string, string | null]> {
     });
   }
   if (value && typeof value === "object") {
-    return Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]);
+    return Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+      k,
+      v === null || v === undefined ? null : String(v),
+    ]);
   }
   throw new Error("must be a mapping or a list of KEY=value");
 }

@@ -169,7 +169,9 @@ describe("compose values", () => {
       { hostIp: "127.0.0.1", hostPort: 8080, containerPort: 80, protocol: "tcp" },
     ]);
     expect(parsePorts("127.0.0.1::53/udp")).toEqual([{ hostIp: "127.0.0.1", containerPort: 53, protocol: "udp" }]);
-    expect(parsePorts("[::1]:8443:443")).toEqual([{ hostIp: "::1", hostPort: 8443, containerPort: 443, protocol: "tcp" }]);
+    expect(parsePorts("[::1]:8443:443")).toEqual([
+      { hostIp: "::1", hostPort: 8443, containerPort: 443, protocol: "tcp" },
+    ]);
     expect(parsePorts("9000-9001:8000-8001")).toEqual([
       { hostPort: 9000, containerPort: 8000, protocol: "tcp" },
       { hostPort: 9001, containerPort: 8001, protocol: "tcp" },

@@ -4,7 +4,6 @@
  * dropped silently; what would make the stack wrong (no image, a cycle, a bad port) is an error.
  */
 import { parseDocument } from "yaml";
-import { deploymentConfigSchema, type DeploymentConfig, imageReferenceSchema } from "./spec.js";
 import {
   parseBytes,
   parseCpus,
@@ -14,6 +13,7 @@ import {
   parseVolume,
   splitCommand,
 } from "./compose-values.js";
+import { type DeploymentConfig, deploymentConfigSchema, imageReferenceSchema } from "./spec.js";
 
 export interface ComposeService {
   name: string;
@@ -46,8 +46,9 @@ function isMapping(value: unknown): value is Mapping {
 }
 
 export function parseCompose(source: string): ComposeProject {
-  const doc = parseDocument(source, { uniqueKeys: true, maxAliasCount: 100 });
-  if (doc.errors.length > 0) throw new ComposeError(doc.errors.slice(0, 3).map((e) => `YAML: ${e.message.split("\n")[0]}`));
+  const doc = parseDocument(source, { uniqueKeys: true });
+  if (doc.errors.length > 0)
+    throw new ComposeError(doc.errors.slice(0, 3).map((e) => `YAML: ${e.message.split("\n")[0]}`));
   const root: unknown = doc.toJS({ maxAliasCount: 100 });
   if (!isMapping(root) || !isMapping(root.services) || Object.keys(root.services).length === 0) {
     throw new ComposeError(["the file needs a services: mapping with at least one service"]);
@@ -92,7 +93,8 @@ const SERVICE_KEYS: Record<string, (value: unknown, into: ServiceDraft) => void>
   },
   environment: (v, d) => {
     for (const [key, value] of parseKeyValues(v)) {
-      if (value === null) d.warnings.push(`environment.${key}: no value given and none is taken from the shell, left unset`);
+      if (value === null)
+        d.warnings.push(`environment.${key}: no value given and none is taken from the shell, left unset`);
       else d.config.env[key] = value;
     }
   },
@@ -130,7 +132,12 @@ const SERVICE_KEYS: Record<string, (value: unknown, into: ServiceDraft) => void>
 
 interface ServiceDraft {
   image: string | undefined;
-  config: { ports: unknown[]; env: Record<string, string>; volumes: unknown[]; labels: Record<string, string> } & Mapping;
+  config: {
+    ports: unknown[];
+    env: Record<string, string>;
+    volumes: unknown[];
+    labels: Record<string, string>;
+  } & Mapping;
   dependsOn: string[];
   warnings: string[];
 }
@@ -151,7 +158,9 @@ function parseService(name: string, body: unknown, warnings: string[], problems:
     const apply = SERVICE_KEYS[key];
     if (key.startsWith("x-")) continue;
     if (!apply) {
-      draft.warnings.push(`${key}: ${key === "build" ? "building images is not supported here" : "not supported"}, ignored`);
+      draft.warnings.push(
+        `${key}: ${key === "build" ? "building images is not supported here" : "not supported"}, ignored`,
+      );
       continue;
     }
     try {

@@ -94,14 +94,16 @@ describe("placeReplicas", () => {
   });
 
   it("keeps headroom and explains a request nothing can take", () => {
-    const hosts = [host("a", { cpuCores: 4, usedCpu: 2 }), host("b", { memoryBytes: 8 * GiB, usedMemoryBytes: 6 * GiB })];
+    const hosts = [
+      host("a", { cpuCores: 4, usedCpu: 2 }),
+      host("b", { memoryBytes: 8 * GiB, usedMemoryBytes: 6 * GiB }),
+    ];
     const result = place({ hosts, request: { cpus: 2, memoryBytes: 4 * GiB, ports: [] } });
     // a: 3.6 usable - 2 used = 1.6 cores; b: 7.2 GiB usable - 6 = 1.2 GiB.
     expect(result).toEqual({
       ok: false,
       placed: [],
-      message:
-        "no online host has 2 cores and 4 GiB free after headroom; largest free: 7.2 cores on b, 28.8 GiB on a",
+      message: "no online host has 2 cores and 4 GiB free after headroom; largest free: 7.2 cores on b, 28.8 GiB on a",
     });
     expect(DEFAULT_HEADROOM).toBe(0.9);
   });

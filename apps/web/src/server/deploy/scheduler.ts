@@ -50,9 +50,7 @@ export interface PlacementInput {
   headroom?: number;
 }
 
-export type PlacementResult =
-  | { ok: true; hostIds: string[] }
-  | { ok: false; placed: string[]; message: string };
+export type PlacementResult = { ok: true; hostIds: string[] } | { ok: false; placed: string[]; message: string };
 
 /** Used when a deployment sets no limit: what a replica is assumed to need. */
 export const DEFAULT_REQUEST = { cpus: 0.25, memoryBytes: 256 * 1024 ** 2 } as const;
@@ -102,7 +100,7 @@ function eligibleHosts(input: PlacementInput) {
   return { eligible, excluded };
 }
 
-function exclusionReason(host: SchedulerHost, input: PlacementInput): string | null {
+export function exclusionReason(host: SchedulerHost, input: PlacementInput): string | null {
   if (input.strategy === "host" && host.id !== input.hostId) return "is not the chosen host";
   if (host.status !== "online") return `is ${host.status}`;
   const missing = Object.entries(input.selector ?? {}).filter(([k, v]) => host.labels[k] !== v);
@@ -110,15 +108,26 @@ function exclusionReason(host: SchedulerHost, input: PlacementInput): string | n
   return null;
 }
 
-function toCandidate(host: SchedulerHost, headroom: number): Candidate {
+/** What a host can still take: its capacity less headroom, measured use and reservations. */
+export function freeCapacity(host: SchedulerHost, headroom = DEFAULT_HEADROOM) {
   const usableCpu = host.cpuCores * headroom;
   const usableMemory = host.memoryBytes * headroom;
   return {
-    host,
     usableCpu,
     usableMemory,
-    freeCpu: usableCpu - (host.usedCpu ?? 0) - host.reservedCpu,
-    freeMemory: usableMemory - (host.usedMemoryBytes ?? 0) - host.reservedMemoryBytes,
+    cpu: usableCpu - (host.usedCpu ?? 0) - host.reservedCpu,
+    memoryBytes: usableMemory - (host.usedMemoryBytes ?? 0) - host.reservedMemoryBytes,
+  };
+}
+
+function toCandidate(host: SchedulerHost, headroom: number): Candidate {
+  const free = freeCapacity(host, headroom);
+  return {
+    host,
+    usableCpu: free.usableCpu,
+    usableMemory: free.usableMemory,
+    freeCpu: free.cpu,
+    freeMemory: free.memoryBytes,
     ports: new Set(host.usedPorts),
     replicas: host.replicasHere,
   };
@@ -155,7 +164,8 @@ function compareFor(strategy: PlacementStrategy) {
 
 function noHostMessage(input: PlacementInput, excluded: string[]): string {
   if (input.hosts.length === 0) return "there are no hosts in this organisation";
-  if (input.strategy === "host" && !input.hosts.some((h) => h.id === input.hostId)) return "the chosen host does not exist";
+  if (input.strategy === "host" && !input.hosts.some((h) => h.id === input.hostId))
+    return "the chosen host does not exist";
   const wanted = input.strategy === "host" ? "the chosen host is not usable" : "no host is online and matches";
   const relevant = input.strategy === "host" ? excluded.filter((e) => !e.endsWith("is not the chosen host")) : excluded;
   return `${wanted}: ${relevant.slice(0, 5).join("; ")}${relevant.length > 5 ? `; and ${relevant.length - 5} more` : ""}`;

@@ -15,7 +15,10 @@ export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
 /** Deployment and stack names: they become container names (`<name>-<index>-r<revision>`). */
 export const deploymentNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "must be 1-63 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit");
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]{0,62}$/,
+    "must be 1-63 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit",
+  );
 
 export const hostSelectorSchema = z.record(z.string().min(1).max(255), z.string().max(255));
 

@@ -111,6 +111,7 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     // Output can be heavy (a followed log): only browsers watching that host get it.
     commandOutput: (event) => io.to(hostRoom(event.hostId)).emit("command:output", event),
     deploymentUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("deployment:update", event),
+    migrationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("migration:update", event),
   };
 
   return {

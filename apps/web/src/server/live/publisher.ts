@@ -9,6 +9,7 @@ import type {
   HostInventoryEvent,
   HostMetricsEvent,
   HostStatusEvent,
+  MigrationUpdateEvent,
   WorkloadMetricsEvent,
 } from "../../shared/live-events.js";
 
@@ -20,6 +21,7 @@ export interface LivePublisher {
   commandUpdate(orgId: string, event: CommandUpdateEvent): void;
   commandOutput(event: CommandOutputEvent): void;
   deploymentUpdate(orgId: string, event: DeploymentUpdateEvent): void;
+  migrationUpdate(orgId: string, event: MigrationUpdateEvent): void;
 }
 
 export const orgRoom = (orgId: string) => `org:${orgId}`;
@@ -33,4 +35,5 @@ export const silentPublisher: LivePublisher = {
   commandUpdate() {},
   commandOutput() {},
   deploymentUpdate() {},
+  migrationUpdate() {},
 };

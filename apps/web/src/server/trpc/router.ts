@@ -2,14 +2,18 @@
 import { router } from "./init.js";
 import { authRouter } from "./routers/auth.js";
 import { commandsRouter } from "./routers/commands.js";
+import { deployRouter } from "./routers/deploy.js";
 import { enrollmentRouter } from "./routers/enrollment.js";
 import { fleetRouter } from "./routers/fleet.js";
+import { migrationsRouter } from "./routers/migrations.js";
 
 export const appRouter = router({
   auth: authRouter,
   fleet: fleetRouter,
   enrollment: enrollmentRouter,
   commands: commandsRouter,
+  migrations: migrationsRouter,
+  deploy: deployRouter,
 });
 
 export type AppRouter = typeof appRouter;

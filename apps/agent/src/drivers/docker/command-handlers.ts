@@ -1,0 +1,17 @@
+/**
+ * The commands the docker driver runs (container.* and image.*), registered by the agent
+ * through `Driver.commandHandlers()`. The same handlers serve Docker and Podman's compatible API.
+ */
+import type Dockerode from "dockerode";
+import type { CommandHandlers } from "../../commands/handler.js";
+import { containerCommandHandlers } from "./container-commands.js";
+import { containerLogsHandler } from "./container-logs.js";
+import { imageCommandHandlers } from "./image-commands.js";
+
+export function dockerCommandHandlers(docker: Dockerode, markStopRequested: (id: string) => void): CommandHandlers {
+  return {
+    ...containerCommandHandlers({ docker, markStopRequested }),
+    "container.logs": containerLogsHandler(docker),
+    ...imageCommandHandlers(docker),
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * One live migration, step by step across the two agents: source (definition + disk sizes) ->
+ * target prepares an incoming QEMU -> source migrates out (progress relayed to browsers) ->
+ * target confirms arrival -> ownership moves in the database. Every step's command id and the
+ * state are in the Migration row, so a restarted server picks up where it stopped (the steps'
+ * idempotency keys return the commands already asked for). On failure or cancel the target is
+ * told to give up and the VM keeps running on the source; the reason is recorded.
+ */
+import type { Prisma } from "@flotilla/db";
+import { type Command, vmMigrationProgressSchema } from "@flotilla/protocol";
+import { cancelCommand } from "../commands/cancel-command.js";
+import type { CommandContext } from "../commands/request-command.js";
+import type { Logger } from "../logger.js";
+import type { Services } from "../services.js";
+import { awaitCommand, OrchestratorStoppingError, requestStep, StepFailedError } from "./command-steps.js";
+import { releaseLease, renewLease } from "./leases.js";
+import { type Migration, type MigrationState, toMigrationUpdate } from "./migration-view.js";
+import { moveOwnership } from "./move-ownership.js";
+
+export interface RunDeps extends Pick<Services, "prisma" | "live"> {
+  log: Logger;
+  stopping: () => boolean;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+export async function runMigration(deps: RunDeps, id: string): Promise<void> {
+  const { prisma, live } = deps;
+  let m = await prisma.migration.findUniqueOrThrow({ where: { id } });
+  const log = deps.log.child({ migrationId: id });
+  const holder = `migration:${id}`;
+  const ctx: CommandContext = {
+    prisma,
+    live,
+    log,
+    // The server acts for whoever asked (null role: the permission was checked at migrations.start).
+    actor: { orgId: m.orgId, userId: m.requestedById, role: null, ip: null, leaseHolder: holder },
+  };
+
+  async function update(data: Prisma.MigrationUpdateInput): Promise<void> {
+    m = await prisma.migration.update({ where: { id }, data });
+    live.migrationUpdate(m.orgId, toMigrationUpdate(m));
+  }
+  async function setState(state: MigrationState): Promise<void> {
+    if (m.state !== state) await update({ state });
+    await renewLease(prisma, m.workloadId, holder);
+  }
+  const cancelRequested = async () =>
+    (await prisma.migration.findUniqueOrThrow({ where: { id }, select: { cancelRequestedAt: true } }))
+      .cancelRequestedAt !== null;
+  /** Requests a step's command (or finds it again), records its id, and waits for its result. */
+  async function step(
+    name: string,
+    column: keyof Pick<Migration, "sourceCommandId" | "prepareCommandId" | "migrateCommandId" | "awaitCommandId">,
+    hostId: string,
+    command: Command,
+    deadlineMs: number,
+    onTick?: () => Promise<void>,
+  ) {
+    const view = await requestStep(ctx, id, name, hostId, command, deadlineMs);
+    if (m[column] !== view.id) await update({ [column]: view.id });
+    return awaitCommand(ctx, name, view.id, { stopping: deps.stopping, ...(onTick ? { onTick } : {}) });
+  }
+
+  let prepared = m.prepareCommandId !== null;
+  let migrated = false;
+  try {
+    if (await cancelRequested()) throw new StepFailedError("start", "cancelled", "cancelled before it started");
+    await setState("preparing");
+    const source = await step(
+      "source",
+      "sourceCommandId",
+      m.sourceHostId,
+      {
+        name: "vm.migration.source",
+        payload: { workloadId: m.externalId },
+      },
+      MINUTE,
+    );
+    prepared = true; // from here on the target may hold an incoming QEMU
+    const target = await step(
+      "prepare",
+      "prepareCommandId",
+      m.targetHostId,
+      {
+        name: "vm.migration.prepare_incoming",
+        payload: {
+          source: source as { definition: Record<string, unknown>; diskSizes: number[] },
+          listenHost: m.listenHost,
+          storage: m.storage,
+        },
+      },
+      2 * MINUTE,
+    );
+    if (await cancelRequested()) throw new StepFailedError("prepare", "cancelled", "cancelled before the VM was sent");
+
+    await setState("migrating");
+    let lastEventId = 0n;
+    let cancelSent = false;
+    const result = await step(
+      "migrate",
+      "migrateCommandId",
+      m.sourceHostId,
+      {
+        name: "vm.migration.migrate_out",
+        payload: {
+          workloadId: m.externalId,
+          target: target as never,
+          ...(m.maxBandwidth === null ? {} : { maxBandwidthBytesPerSec: Number(m.maxBandwidth) }),
+        },
+      },
+      60 * MINUTE,
+      async () => {
+        lastEventId = await relayProgress(lastEventId);
+        if (!cancelSent && m.migrateCommandId && (await cancelRequested())) {
+          cancelSent = true;
+          await cancelCommand(ctx, m.migrateCommandId).catch((err: unknown) => log.warn({ err }, "cancel failed"));
+        }
+      },
+    );
+    migrated = true;
+    await relayProgress(lastEventId);
+    const r = result as {
+      downtimeMs?: number;
+      totalTimeMs?: number;
+      transferredBytes?: number;
+      diskBytes?: number;
+      diskCopyMs?: number;
+    };
+    await update({
+      state: "completing",
+      downtimeMs: r.downtimeMs ?? null,
+      // QEMU's total time covers the RAM phase; a disk copy ran before it.
+      totalTimeMs: (r.totalTimeMs ?? 0) + (r.diskCopyMs ?? 0),
+      transferredBytes: r.transferredBytes === undefined ? null : BigInt(r.transferredBytes),
+      diskBytes: r.diskBytes === undefined ? null : BigInt(r.diskBytes),
+      progress: 1,
+      phase: "completed",
+    });
+    await step(
+      "await",
+      "awaitCommandId",
+      m.targetHostId,
+      {
+        name: "vm.migration.await_incoming",
+        payload: { workloadId: m.externalId },
+      },
+      2 * MINUTE,
+    );
+    m = await moveOwnership(prisma, m, holder);
+    live.migrationUpdate(m.orgId, toMigrationUpdate(m));
+    live.hostInventory(m.orgId, { hostId: m.sourceHostId });
+    live.hostInventory(m.orgId, { hostId: m.targetHostId });
+    log.info({ downtimeMs: m.downtimeMs, totalTimeMs: m.totalTimeMs }, "migration succeeded");
+  } catch (err) {
+    if (err instanceof OrchestratorStoppingError) return; // resumed after the restart
+    await fail(err);
+  }
+
+  /** Relays migrate_out progress reports newer than `after` to the row and the browsers. */
+  async function relayProgress(after: bigint): Promise<bigint> {
+    if (!m.migrateCommandId) return after;
+    const event = await prisma.commandEvent.findFirst({
+      where: { commandId: m.migrateCommandId, kind: "progress", id: { gt: after } },
+      orderBy: { id: "desc" },
+    });
+    if (!event) return after;
+    const parsed = vmMigrationProgressSchema.safeParse(event.data);
+    if (!parsed.success) return event.id;
+    const p = parsed.data;
+    const issuedAt = (event.data as { migrateIssuedAt?: unknown }).migrateIssuedAt;
+    await update({
+      phase: p.phase,
+      progress: event.progress,
+      transferredBytes: BigInt(Math.round(p.transferredBytes)),
+      remainingBytes: BigInt(Math.round(p.remainingBytes)),
+      totalBytes: BigInt(Math.round(p.totalBytes)),
+      mbps: p.mbps,
+      expectedDowntimeMs: p.expectedDowntimeMs,
+      ...(m.migrateIssuedAt === null && typeof issuedAt === "number" ? { migrateIssuedAt: new Date(issuedAt) } : {}),
+    });
+    return event.id;
+  }
+
+  async function fail(err: unknown): Promise<void> {
+    const cancelled = (await cancelRequested()) || (err instanceof StepFailedError && err.code === "cancelled");
+    const reason =
+      err instanceof StepFailedError ? `${err.step}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    log.warn({ err, cancelled }, "migration did not complete");
+    // Once migrate_out succeeded the VM has left the source: aborting the target would lose it.
+    if (prepared && !migrated) {
+      try {
+        const view = await requestStep(
+          ctx,
+          id,
+          "abort",
+          m.targetHostId,
+          {
+            name: "vm.migration.abort_incoming",
+            payload: { workloadId: m.externalId, reason: cancelled ? "the migration was cancelled" : reason },
+          },
+          MINUTE,
+        );
+        await update({ abortCommandId: view.id });
+        await awaitCommand(ctx, "abort", view.id, { stopping: deps.stopping }).catch((e: unknown) =>
+          log.warn({ err: e }, "abort_incoming did not succeed"),
+        );
+      } catch (e) {
+        log.warn({ err: e }, "could not ask the target to abort");
+      }
+    }
+    const why = migrated ? `${reason} (the VM left the source; check the target host)` : reason;
+    await update({
+      state: cancelled ? "cancelled" : "failed",
+      error: cancelled ? (m.error ?? "cancelled") + (reason.includes("cancel") ? "" : `; ${reason}`) : why,
+      finishedAt: new Date(),
+    });
+    await releaseLease(prisma, m.workloadId, holder);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * deploy.*: deployments (replicated containers placed by the scheduler and rolled out by the
+ * reconciler) and compose stacks on one host. Reads need fleet.read, changes deploy.manage; the
+ * commands the rollout sends are checked against the role when the change is asked for.
+ */
+import type { SessionInfo } from "../../auth/sessions.js";
+import {
+  createDeployment,
+  type DeployContext,
+  getDeployment,
+  listDeployments,
+  removeDeployment,
+  scaleDeployment,
+  updateDeployment,
+} from "../../deploy/deployments.js";
+import {
+  byIdInput,
+  createDeploymentInput,
+  deployStackInput,
+  listInput,
+  previewPlacementInput,
+  scaleDeploymentInput,
+  updateDeploymentInput,
+} from "../../deploy/inputs.js";
+import { previewPlacement } from "../../deploy/preview.js";
+import { deployStack, getStack, listStacks, removeStack } from "../../deploy/stacks.js";
+import type { Context } from "../context.js";
+import { permission, router } from "../init.js";
+
+function deployContext(ctx: Context & { session: SessionInfo }): DeployContext {
+  const { prisma, pool, live } = ctx.services;
+  return {
+    prisma,
+    pool,
+    live,
+    log: ctx.log,
+    actor: { orgId: ctx.session.orgId, userId: ctx.session.userId, role: ctx.session.role, ip: ctx.ip },
+  };
+}
+
+export const deployRouter = router({
+  list: permission("fleet.read")
+    .input(listInput)
+    .query(({ ctx, input }) => listDeployments(ctx.services, ctx.session.orgId, input.includeRemoved)),
+
+  get: permission("fleet.read")
+    .input(byIdInput)
+    .query(({ ctx, input }) => getDeployment(ctx.services, ctx.session.orgId, input.id)),
+
+  previewPlacement: permission("fleet.read")
+    .input(previewPlacementInput)
+    .query(({ ctx, input }) => previewPlacement(ctx.services, ctx.session.orgId, input)),
+
+  create: permission("deploy.manage")
+    .input(createDeploymentInput)
+    .mutation(({ ctx, input }) => createDeployment(deployContext(ctx), input)),
+
+  update: permission("deploy.manage")
+    .input(updateDeploymentInput)
+    .mutation(({ ctx, input }) => updateDeployment(deployContext(ctx), input)),
+
+  scale: permission("deploy.manage")
+    .input(scaleDeploymentInput)
+    .mutation(({ ctx, input }) => scaleDeployment(deployContext(ctx), input)),
+
+  remove: permission("deploy.manage")
+    .input(byIdInput)
+    .mutation(({ ctx, input }) => removeDeployment(deployContext(ctx), input.id)),
+
+  listStacks: permission("fleet.read")
+    .input(listInput)
+    .query(({ ctx, input }) => listStacks(ctx.services, ctx.session.orgId, input.includeRemoved)),
+
+  getStack: permission("fleet.read")
+    .input(byIdInput)
+    .query(({ ctx, input }) => getStack(ctx.services, ctx.session.orgId, input.id)),
+
+  deployStack: permission("deploy.manage")
+    .input(deployStackInput)
+    .mutation(({ ctx, input }) => deployStack(deployContext(ctx), input)),
+
+  removeStack: permission("deploy.manage")
+    .input(byIdInput)
+    .mutation(({ ctx, input }) => removeStack(deployContext(ctx), input.id)),
+});

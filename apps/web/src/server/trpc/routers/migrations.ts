@@ -1,0 +1,52 @@
+/** migrations.*: live-migrate a VM to another host, follow it, cancel it (see server/migrations). */
+import { z } from "zod";
+import type { SessionInfo } from "../../auth/sessions.js";
+import type { CommandContext } from "../../commands/request-command.js";
+import { cancelMigration, getMigration, listMigrations, startMigration } from "../../migrations/migrations.js";
+import type { Context } from "../context.js";
+import { permission, router } from "../init.js";
+
+const idSchema = z.string().min(1).max(200);
+
+function migrationContext(ctx: Context & { session: SessionInfo }): CommandContext {
+  const { prisma, live } = ctx.services;
+  return {
+    prisma,
+    live,
+    log: ctx.log,
+    actor: { orgId: ctx.session.orgId, userId: ctx.session.userId, role: ctx.session.role, ip: ctx.ip },
+  };
+}
+
+export const migrationsRouter = router({
+  start: permission("migrations.run")
+    .input(
+      z.object({
+        workloadId: idSchema,
+        targetHostId: idSchema,
+        storage: z.enum(["shared", "copy"]),
+        listenHost: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/)
+          .optional(),
+        maxBandwidthBytesPerSec: z.number().int().min(1024).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => startMigration(migrationContext(ctx), input)),
+
+  list: permission("fleet.read")
+    .input(
+      z
+        .object({ workloadId: idSchema.optional(), limit: z.number().int().min(1).max(200).default(50) })
+        .default({ limit: 50 }),
+    )
+    .query(({ ctx, input }) => listMigrations(migrationContext(ctx), input.workloadId, input.limit)),
+
+  get: permission("fleet.read")
+    .input(z.object({ id: idSchema }))
+    .query(({ ctx, input }) => getMigration(migrationContext(ctx), input.id)),
+
+  cancel: permission("migrations.run")
+    .input(z.object({ id: idSchema, reason: z.string().max(500).optional() }))
+    .mutation(({ ctx, input }) => cancelMigration(migrationContext(ctx), input.id, input.reason)),
+});
