@@ -27,7 +27,8 @@ const englishOnlyZodLocales = {
  * over SSH; with native optional add-ons esbuild cannot bundle), and gRPC + protobufjs (BuildKit
  * sessions and BuildKit progress decoding, which also read .proto files next to their sources at
  * run time). The agent only talks to a unix socket, so each becomes a stub that fails loudly if
- * it is ever reached. Revisit when the docker driver learns BuildKit builds.
+ * it is ever reached. image.build asks for the classic builder (`version: "1"`), which needs
+ * none of them; revisit if the docker driver ever offers BuildKit builds.
  */
 const UNUSED_DOCKERODE_DEPS = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/;
 const stubUnusedDockerodeDeps = {

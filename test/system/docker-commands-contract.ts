@@ -121,6 +121,12 @@ export function describeDockerCommands(kind: EngineKind): void {
       const [a, b] = tail.output.map((o) => Number(/tick (\d+)$/.exec(o.line)?.[1]));
       expect(b).toBe((a ?? 0) + 1);
 
+      // `since`: nothing is newer than an hour from now; everything is newer than an hour ago.
+      const future = await h.run("container.logs", { workloadId: id, since: Date.now() + 3_600_000 });
+      expect(future.result).toEqual({ lines: 0 });
+      const past = await h.run("container.logs", { workloadId: id, since: Date.now() - 3_600_000 });
+      expect(past.output.slice(0, 3).map((o) => o.line)).toEqual(everything.slice(0, 3).map((o) => o.line));
+
       const follow = h.start("container.logs", { workloadId: id, follow: true, tail: 0 });
       const ticks = () => follow.output.map((o) => Number(/^tick (\d+)$/.exec(o.line)?.[1] ?? 0));
       await waitFor(() => ticks().length >= 1, 5_000);

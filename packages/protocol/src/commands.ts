@@ -157,6 +157,8 @@ export const commandSchema = z.discriminatedUnion("name", [
   command("container.stop", containerActionPayloadSchema),
   command("container.restart", containerActionPayloadSchema),
   command("container.remove", containerActionPayloadSchema),
+  /** A container's create config as the engine holds it (for a cold migration). Result: `containerInspectResultSchema`. */
+  command("container.inspect", z.object({ workloadId: idSchema }).strict()),
   /**
    * A container's logs, streamed as command_progress frames whose `data` is a
    * `commandOutputSchema` chunk. `tail` omitted: everything; `since` in ms. With `follow` the
@@ -293,6 +295,23 @@ export const containerCreateResultSchema = z.object({
   name: z.string(),
   started: z.boolean(),
   warnings: z.array(z.string()).default([]),
+});
+
+/**
+ * container.inspect: the container's config in container.create's own terms (so it can be
+ * recreated elsewhere), and its mounts: named volumes and bind mounts live on this host only.
+ */
+export const containerInspectResultSchema = z.object({
+  config: containerCreatePayloadSchema.omit({ start: true }),
+  mounts: z.array(
+    z.object({
+      type: z.enum(["bind", "volume", "tmpfs", "other"]),
+      /** The host path or the volume's name. */
+      source: z.string(),
+      target: z.string(),
+      readOnly: z.boolean(),
+    }),
+  ),
 });
 
 export const imageListResultSchema = z.object({

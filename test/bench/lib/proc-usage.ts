@@ -39,6 +39,8 @@ export interface UsageSummary {
   readings: number;
   seconds: number;
   rssMB: { mean: number; p95: number; max: number };
+  /** Mean RSS over the first and the last minute: a leak shows as a climb. */
+  rssTrendMB: { firstMinute: number; lastMinute: number };
   cpuSeconds: number;
   /** Share of one core over the window, in percent. */
   cpuPercent: number;
@@ -54,10 +56,16 @@ export function summariseUsage(readings: readonly Reading[]): UsageSummary {
   const rss = readings.map((r) => r.rssBytes / MiB);
   const seconds = (last.at - first.at) / 1000;
   const cpuSeconds = last.cpuSeconds - first.cpuSeconds;
+  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const minute = (at: (r: Reading) => boolean) => meanOf(readings.filter(at).map((r) => r.rssBytes / MiB));
   return {
     readings: readings.length,
     seconds,
-    rssMB: { mean: rss.reduce((a, b) => a + b, 0) / rss.length, p95: percentile(rss, 95), max: Math.max(...rss) },
+    rssMB: { mean: meanOf(rss), p95: percentile(rss, 95), max: Math.max(...rss) },
+    rssTrendMB: {
+      firstMinute: minute((r) => r.at < first.at + 60_000),
+      lastMinute: minute((r) => r.at > last.at - 60_000),
+    },
     cpuSeconds,
     cpuPercent: (100 * cpuSeconds) / seconds,
   };

@@ -19,6 +19,10 @@ export function summarise<D extends object>(p: Measured, usage: UsageSummary, sa
     intervalMs: p.intervalMs,
     readings: usage.readings,
     rssMB: { mean: round(usage.rssMB.mean, 1), p95: round(usage.rssMB.p95, 1), max: round(usage.rssMB.max, 1) },
+    rssTrendMB: {
+      firstMinute: round(usage.rssTrendMB.firstMinute, 1),
+      lastMinute: round(usage.rssTrendMB.lastMinute, 1),
+    },
     cpuSeconds: round(usage.cpuSeconds, 2),
     cpuPercent: round(usage.cpuPercent, 2),
     samples,

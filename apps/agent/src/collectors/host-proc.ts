@@ -3,6 +3,7 @@
  * proc-parsers.ts; this file does the reading and keeps the previous counters to turn them into
  * rates over the actual time between two readings.
  */
+import { readFileSync } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { hostname, machine } from "node:os";
 import { join } from "node:path";
@@ -52,26 +53,36 @@ export class ProcHostCollector implements HostCollector {
     return readFile(join(this.root, path), "utf8");
   }
 
-  private async readCounters(): Promise<Reading> {
-    const [stat, net, disk] = await Promise.all([
-      this.read("proc/stat"),
-      this.read("proc/net/dev").catch(() => ""),
-      this.read("proc/diskstats").catch(() => ""),
-    ]);
+  /**
+   * Every tick's reads are synchronous: /proc files are made in memory and never block, and
+   * fs/promises' open, fstat, read and close, each a hop through the thread pool, cost several
+   * times the CPU (test/bench/agent-resources.bench.ts measures the agent's CPU).
+   */
+  private readNow(path: string, fallback?: string): string {
+    try {
+      return readFileSync(join(this.root, path), "utf8");
+    } catch (error) {
+      if (fallback === undefined) throw error;
+      return fallback;
+    }
+  }
+
+  private readCounters(): Reading {
+    const stat = this.readNow("proc/stat");
+    const net = this.readNow("proc/net/dev", "");
+    const disk = this.readNow("proc/diskstats", "");
     const { total, cpuCount } = parseProcStat(stat);
     return { at: performance.now(), cpu: total, cpuCount, net: parseNetDev(net), disk: parseDiskstats(disk) };
   }
 
   async start(): Promise<void> {
-    this.previous = await this.readCounters();
+    this.previous = this.readCounters();
   }
 
   async sample(ts: number): Promise<Sample | undefined> {
-    const [current, meminfo, loadavg] = await Promise.all([
-      this.readCounters(),
-      this.read("proc/meminfo"),
-      this.read("proc/loadavg"),
-    ]);
+    const current = this.readCounters();
+    const meminfo = this.readNow("proc/meminfo");
+    const loadavg = this.readNow("proc/loadavg");
     const previous = this.previous;
     if (previous && current.at - previous.at < MIN_SPAN_MS) return undefined;
     this.previous = current;

@@ -132,6 +132,21 @@ export interface MigrationUpdateEvent {
   error: string | null;
 }
 
+/**
+ * A host evacuation moved on (room `org:<orgId>`): planned, a move started or ended, or it
+ * finished. Refetch `maintenance.get` for the moves and their migrations.
+ */
+export interface EvacuationUpdateEvent {
+  id: string;
+  hostId: string;
+  state: "planning" | "running" | "succeeded" | "failed" | "cancelled";
+  /** 0..1: moves ended over moves planned. */
+  progress: number;
+  moves: number;
+  movesSucceeded: number;
+  error: string | null;
+}
+
 export interface ServerToClientEvents {
   "host:metrics": (e: HostMetricsEvent) => void;
   "host:status": (e: HostStatusEvent) => void;
@@ -141,6 +156,7 @@ export interface ServerToClientEvents {
   "command:output": (e: CommandOutputEvent) => void;
   "deployment:update": (e: DeploymentUpdateEvent) => void;
   "migration:update": (e: MigrationUpdateEvent) => void;
+  "evacuation:update": (e: EvacuationUpdateEvent) => void;
 }
 
 export interface ClientToServerEvents {

@@ -5,6 +5,7 @@
 import type Dockerode from "dockerode";
 import type { CommandHandlers } from "../../commands/handler.js";
 import { containerCommandHandlers } from "./container-commands.js";
+import { containerInspectHandler } from "./container-inspect.js";
 import { containerLogsHandler } from "./container-logs.js";
 import { imageCommandHandlers } from "./image-commands.js";
 
@@ -12,6 +13,7 @@ export function dockerCommandHandlers(docker: Dockerode, markStopRequested: (id:
   return {
     ...containerCommandHandlers({ docker, markStopRequested }),
     "container.logs": containerLogsHandler(docker),
+    "container.inspect": containerInspectHandler(docker),
     ...imageCommandHandlers(docker),
   };
 }

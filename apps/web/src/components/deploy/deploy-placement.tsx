@@ -123,11 +123,15 @@ export function PlacementFields(p: PlacementProps) {
                 value={c.value}
                 checked={p.placement === c.value}
                 onChange={() => p.onPlacement(c.value)}
+                aria-label={c.label}
+                aria-describedby={`placement-${c.value}-detail`}
                 className="mt-1 accent-accent"
               />
               <span>
                 <span className="block font-medium text-fg text-sm">{c.label}</span>
-                <span className="block text-fg-subtle text-xs">{c.detail}</span>
+                <span id={`placement-${c.value}-detail`} className="block text-fg-subtle text-xs">
+                  {c.detail}
+                </span>
               </span>
             </label>
           ))}

@@ -100,9 +100,7 @@ export function BuildImageForm({ hostId, onBuilt }: { hostId: string; onBuilt: (
 
   // The server checks the tag with the protocol's grammar: show its word under the field.
   const refused = run.requestError ? errorMessage(run.requestError) : null;
-  const refusedTag = refused?.startsWith(TAG_PROBLEM)
-    ? `Not a valid image tag: ${refused.slice(TAG_PROBLEM.length)}`
-    : null;
+  const refusedTag = refused?.startsWith(TAG_PROBLEM) ? `${building} ${refused.slice(TAG_PROBLEM.length)}` : null;
   const tagProblem = errors.tag ?? refusedTag ?? undefined;
   const busy = stage.kind === "uploading" || run.active;
   const contextBytes = files.reduce((n, f) => n + f.file.size, dockerfile.length);
@@ -231,7 +229,7 @@ export function BuildImageForm({ hostId, onBuilt }: { hostId: string; onBuilt: (
         {refusedTag ? null : (
           <CommandStatus run={run} doing={`Building ${building}`} done={`Built ${building}`} testId="build-status" />
         )}
-        {run.command ? (
+        {run.command && (output.lines.length > 0 || run.active) ? (
           <LogView
             lines={output.lines}
             label={`Output of building ${building}`}

@@ -42,7 +42,7 @@ export function PullImageForm({ hostId, onPulled }: { hostId: string; onPulled: 
   // The server checks the reference with the protocol's grammar: show its word under the field.
   const refused = run.requestError ? errorMessage(run.requestError) : null;
   const referenceProblem = refused?.startsWith("command.payload.reference: ")
-    ? `Not a valid image reference: ${refused.slice("command.payload.reference: ".length)}`
+    ? `${pulling} ${refused.slice("command.payload.reference: ".length)}`
     : undefined;
 
   return (
@@ -80,7 +80,7 @@ export function PullImageForm({ hostId, onPulled }: { hostId: string; onPulled: 
         {referenceProblem ? null : (
           <CommandStatus run={run} doing={`Pulling ${pulling}`} done={`Pulled ${pulling}`} testId="pull-status" />
         )}
-        {run.command ? (
+        {run.command && (output.lines.length > 0 || run.active) ? (
           <LogView
             lines={output.lines}
             label={`Output of pulling ${pulling}`}

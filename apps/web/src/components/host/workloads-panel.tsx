@@ -62,7 +62,7 @@ const columns = helper.columns([
     cell: ({ row }) => (
       <span className="inline-flex items-center gap-1.5">
         {/* The Kind column is hidden on narrow screens; the icon keeps the kind in view. */}
-        <WorkloadKindIcon kind={row.original.kind} className="text-fg-subtle xl:hidden" />
+        <WorkloadKindIcon kind={row.original.kind} className="text-fg-subtle 2xl:hidden" />
         <Link
           href={`/workloads/${row.original.id}`}
           className="font-medium text-fg hover:text-accent hover:underline"
@@ -171,7 +171,7 @@ const actionsColumn = helper.display({
 });
 
 /** Columns left out on narrower screens, so that the live usage and actions stay in view. */
-const NARROW_HIDDEN: Record<string, string> = { kind: "max-xl:hidden", image: "max-lg:hidden" };
+const NARROW_HIDDEN: Record<string, string> = { kind: "max-2xl:hidden", image: "max-lg:hidden" };
 
 const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 

@@ -57,6 +57,7 @@ export const COMMAND_PERMISSIONS = {
   "container.restart": "workloads.operate",
   "container.remove": "workloads.operate",
   "container.logs": "workloads.operate",
+  "container.inspect": "workloads.operate",
   "workload.start": "workloads.operate",
   "workload.stop": "workloads.operate",
   "image.list": "workloads.operate",

@@ -91,6 +91,8 @@ export async function updateDeployment(ctx: DeployContext, input: UpdateDeployme
 
 export async function scaleDeployment(ctx: DeployContext, input: { id: string; replicas: number }) {
   const d = await findChangeable(ctx, input.id);
+  if (d.stackId)
+    throw new AppError("conflict", `${d.name} is a service of a stack, which runs one container per service.`);
   if (input.replicas === d.replicas) return getView(ctx, d.id);
   if (input.replicas > d.replicas) {
     const config = readConfig(d.config);
@@ -144,8 +146,10 @@ async function change(
   action: string,
   data: Prisma.DeploymentUncheckedUpdateManyInput,
 ): Promise<DeploymentView> {
-  const neverRan = d.state === "pending" || d.state === "rolling_out";
-  const state = data.state ?? (neverRan ? "rolling_out" : "updating");
+  // A deployment not started yet stays pending: the reconciler starts it (a stack service only
+  // once its dependencies run). One that never finished its first rollout is still rolling out.
+  const state =
+    data.state ?? (d.state === "pending" ? "pending" : d.state === "rolling_out" ? "rolling_out" : "updating");
   const updated = await ctx.prisma.$transaction(async (tx) => {
     // Conditional on the revision read: of two concurrent changes, the second is refused, not lost.
     const { count } = await tx.deployment.updateMany({

@@ -112,6 +112,7 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     commandOutput: (event) => io.to(hostRoom(event.hostId)).emit("command:output", event),
     deploymentUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("deployment:update", event),
     migrationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("migration:update", event),
+    evacuationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("evacuation:update", event),
   };
 
   return {

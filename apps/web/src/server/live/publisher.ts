@@ -6,6 +6,7 @@ import type {
   CommandOutputEvent,
   CommandUpdateEvent,
   DeploymentUpdateEvent,
+  EvacuationUpdateEvent,
   HostInventoryEvent,
   HostMetricsEvent,
   HostStatusEvent,
@@ -22,6 +23,7 @@ export interface LivePublisher {
   commandOutput(event: CommandOutputEvent): void;
   deploymentUpdate(orgId: string, event: DeploymentUpdateEvent): void;
   migrationUpdate(orgId: string, event: MigrationUpdateEvent): void;
+  evacuationUpdate(orgId: string, event: EvacuationUpdateEvent): void;
 }
 
 export const orgRoom = (orgId: string) => `org:${orgId}`;
@@ -36,4 +38,5 @@ export const silentPublisher: LivePublisher = {
   commandOutput() {},
   deploymentUpdate() {},
   migrationUpdate() {},
+  evacuationUpdate() {},
 };

@@ -36,7 +36,12 @@ export type MigrationView = ReturnType<typeof toMigrationView>;
 export function toMigrationView(m: Migration) {
   return {
     ...toMigrationUpdate(m),
+    kind: m.kind,
     externalId: m.externalId,
+    /** Cold migrations: the container's id on the target (its identity once moved). */
+    targetExternalId: m.targetExternalId,
+    warnings: m.warnings,
+    evacuationId: m.evacuationId,
     storage: m.storage,
     diskBytes: num(m.diskBytes),
     requestedById: m.requestedById,
@@ -46,6 +51,7 @@ export function toMigrationView(m: Migration) {
       migrate: m.migrateCommandId,
       await: m.awaitCommandId,
       abort: m.abortCommandId,
+      ...(m.stepCommandIds as Record<string, string>),
     },
     cancelRequestedAt: m.cancelRequestedAt?.toISOString() ?? null,
     apiCalledAt: m.apiCalledAt.toISOString(),

@@ -3,6 +3,7 @@
  * migrations) now belongs to the target host, the migration is succeeded and the lease released,
  * in one transaction. The target's inventory may already have reported the VM as a new row
  * (it arrived there before this ran): that row's state changes join the original and it goes.
+ * A cold-migrated container has a new id on the target: it becomes the row's identity.
  */
 import { Prisma } from "@flotilla/db";
 import type { PrismaClient } from "../services.js";
@@ -11,9 +12,10 @@ import type { Migration } from "./migration-view.js";
 export async function moveOwnership(prisma: PrismaClient, m: Migration, holder: string): Promise<Migration> {
   for (let attempt = 1; ; attempt++) {
     try {
+      const externalId = m.targetExternalId ?? m.externalId;
       return await prisma.$transaction(async (tx) => {
         const arrived = await tx.workload.findUnique({
-          where: { hostId_externalId: { hostId: m.targetHostId, externalId: m.externalId } },
+          where: { hostId_externalId: { hostId: m.targetHostId, externalId } },
         });
         if (arrived && arrived.id !== m.workloadId) {
           await tx.workloadStateChange.updateMany({
@@ -27,8 +29,21 @@ export async function moveOwnership(prisma: PrismaClient, m: Migration, holder: 
           where: { id: m.workloadId },
           data: {
             hostId: m.targetHostId,
+            externalId,
             removedAt: null,
             state: arrived?.removedAt ? before.state : (arrived?.state ?? "running"),
+            // What the target reported (a recreated container's ports, its start) is the truth now.
+            ...(arrived && !arrived.removedAt
+              ? {
+                  name: arrived.name,
+                  image: arrived.image,
+                  vcpus: arrived.vcpus,
+                  memoryBytes: arrived.memoryBytes,
+                  ports: arrived.ports ?? [],
+                  labels: arrived.labels ?? {},
+                  startedAt: arrived.startedAt,
+                }
+              : {}),
           },
         });
         const now = new Date();
@@ -39,7 +54,13 @@ export async function moveOwnership(prisma: PrismaClient, m: Migration, holder: 
             actor: "system",
             action: "migration.succeeded",
             target: `workload:${m.workloadId}`,
-            data: { migrationId: m.id, from: m.sourceHostId, to: m.targetHostId, downtimeMs: m.downtimeMs },
+            data: {
+              migrationId: m.id,
+              from: m.sourceHostId,
+              to: m.targetHostId,
+              downtimeMs: m.downtimeMs,
+              ...(m.targetExternalId ? { oldExternalId: m.externalId, newExternalId: m.targetExternalId } : {}),
+            },
           },
         });
         await tx.workloadLease.deleteMany({ where: { workloadId: m.workloadId, holder } });

@@ -1,5 +1,5 @@
 /**
- * Runs live migrations: woken by NOTIFY when one is requested or cancelled, and every few
+ * Runs migrations (live and cold): woken by NOTIFY when one is requested or cancelled, and every few
  * seconds it resumes any unfinished migration this node is not running (after a restart, or one
  * whose notification was lost). The state lives in the Migration rows, never only here.
  * Cancels are picked up by the running migration itself (it polls its row).
@@ -8,6 +8,7 @@ import { createPgListener } from "../commands/pg-listener.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
 import { ACTIVE_MIGRATION_STATES, MIGRATIONS_CHANNEL } from "./migration-view.js";
+import { runColdMigration } from "./run-cold-migration.js";
 import { runMigration } from "./run-migration.js";
 
 export interface MigrationOrchestrator {
@@ -31,7 +32,11 @@ export function createMigrationOrchestrator(options: OrchestratorOptions): Migra
 
   function run(id: string): void {
     if (stopped || running.has(id)) return;
-    const work = runMigration({ prisma, live, log, stopping: () => stopped }, id)
+    const deps = { prisma, live, log, stopping: () => stopped };
+    // Live (VMs) and cold (containers) runs share the row, the lease and this loop.
+    const work = prisma.migration
+      .findUniqueOrThrow({ where: { id }, select: { kind: true } })
+      .then(({ kind }) => (kind === "cold" ? runColdMigration(deps, id) : runMigration(deps, id)))
       .catch((err: unknown) => log.error({ err, migrationId: id }, "migration run failed; it will be resumed"))
       .finally(() => running.delete(id));
     running.set(id, work);

@@ -87,8 +87,9 @@ export async function runMigration(deps: RunDeps, id: string): Promise<void> {
         name: "vm.migration.prepare_incoming",
         payload: {
           source: source as { definition: Record<string, unknown>; diskSizes: number[] },
-          listenHost: m.listenHost,
-          storage: m.storage,
+          // Set for every live migration (only cold ones leave them null).
+          listenHost: m.listenHost ?? "",
+          storage: m.storage ?? "shared",
         },
       },
       2 * MINUTE,

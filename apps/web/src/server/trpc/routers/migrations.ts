@@ -1,4 +1,4 @@
-/** migrations.*: live-migrate a VM to another host, follow it, cancel it (see server/migrations). */
+/** migrations.*: move a VM (live) or a container (cold) to another host, follow it, cancel it (see server/migrations). */
 import { z } from "zod";
 import type { SessionInfo } from "../../auth/sessions.js";
 import type { CommandContext } from "../../commands/request-command.js";
@@ -24,7 +24,10 @@ export const migrationsRouter = router({
       z.object({
         workloadId: idSchema,
         targetHostId: idSchema,
-        storage: z.enum(["shared", "copy"]),
+        /** VMs: where the disks are (default shared). Containers: ignored. */
+        storage: z.enum(["shared", "copy"]).optional(),
+        /** Containers with named volumes or bind mounts: move without their data. */
+        acceptVolumeLoss: z.boolean().optional(),
         listenHost: z
           .string()
           .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/)
