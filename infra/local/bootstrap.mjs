@@ -84,6 +84,7 @@ const TEST_DEBIAN_PACKAGES = [
   "libvirt-daemon",
   "libvirt-daemon-driver-qemu",
   "libvirt-daemon-system",
+  "docker-registry",
 ];
 
 function isInstalled(pkg) {

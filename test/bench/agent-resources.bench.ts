@@ -6,13 +6,14 @@
 // Also: BENCH_WARMUP_SECONDS (20), BENCH_CONTAINERS (50), BENCH_OUT (file), BENCH_CPU_PROF_DIR
 // (agents run with --cpu-prof into DIR; the figures then carry the profiler's cost),
 // BENCH_AGENT_NODE_FLAGS (extra Node flags for the agents, e.g. "--max-semi-space-size=1"),
-// BENCH_AGENT_LOG_DIR (each agent's last output, e.g. with --trace-gc, saved there at the end).
+// BENCH_AGENT_LOG_DIR (each agent's last output, e.g. with --trace-gc, saved there at the end),
+// BENCH_AGENT_BIN (another agent bundle, e.g. an experimental build, instead of dist's).
 // Only a default full run writes agent.json unless BENCH_OUT says otherwise.
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { seedDemo } from "@flotilla/db";
 import { createEnrollmentToken } from "../../apps/web/src/server/enrollment/tokens.js";
@@ -48,7 +49,8 @@ const CONTAINERS = wholeEnv("BENCH_CONTAINERS", 50, 0);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR || undefined;
 const NODE_FLAGS = (process.env.BENCH_AGENT_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
 const LOG_DIR = process.env.BENCH_AGENT_LOG_DIR || undefined;
-const FULL_RUN = SECONDS >= 300 && !PROFILE_DIR && NODE_FLAGS.length === 0;
+const BUNDLE = process.env.BENCH_AGENT_BIN || AGENT_BIN;
+const FULL_RUN = SECONDS >= 300 && !PROFILE_DIR && NODE_FLAGS.length === 0 && BUNDLE === AGENT_BIN;
 const OUT =
   process.env.BENCH_OUT ||
   (FULL_RUN ? join(ROOT, "test/bench/results/agent.json") : join(PROFILE_DIR ?? tmpdir(), "agent-bench.json"));
@@ -105,7 +107,7 @@ async function startAgent(db: SeededDatabase, serverUrl: string, engine: Contain
   const proc = startProcess([
     ...NODE_FLAGS,
     ...profile,
-    AGENT_BIN,
+    BUNDLE,
     ...["run", "--state-dir", stateDir, "--interval-ms", String(intervalMs)],
     ...["--drivers", "docker", "--docker-socket", engine.socketPath],
   ]);
@@ -166,7 +168,7 @@ async function main() {
   console.error(
     `agent resource benchmark: ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, ${CONTAINERS} containers`,
   );
-  const bundle = readFileSync(AGENT_BIN);
+  const bundle = readFileSync(BUNDLE);
   const [engine, db] = await Promise.all([startEngine("docker"), startSeededDatabase()]);
   cleanups.push({ what: "dockerd", run: () => engine.stop() });
   db.pool.on("error", () => {});
@@ -315,7 +317,7 @@ function buildResults(
     profiled: PROFILE_DIR !== undefined,
     agentNodeFlags: NODE_FLAGS,
     agentBundle: {
-      path: "apps/agent/dist/flotilla-agent.mjs",
+      path: relative(ROOT, BUNDLE),
       bytes: run.bundle.length,
       sha256: createHash("sha256").update(run.bundle).digest("hex").slice(0, 16),
     },

@@ -127,7 +127,10 @@ describe("cold migration of a container", () => {
   });
 
   it("calls out volumes before the move and refuses without acceptVolumeLoss", async () => {
-    const id = await createContainer(A, { ...httpd(engines.A, "with a volume"), volumes: [{ source: "cold-data", target: "/data" }] });
+    const id = await createContainer(A, {
+      ...httpd(engines.A, "with a volume"),
+      volumes: [{ source: "cold-data", target: "/data" }],
+    });
     const refused = await owner.mutate("migrations.start", { workloadId: id, targetHostId: B.hostId });
     expect(refused.error?.data.code).toBe("BAD_REQUEST");
     expect(refused.error?.message).toMatch(/volume cold-data -> \/data is not shared.*acceptVolumeLoss: true/);

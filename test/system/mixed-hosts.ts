@@ -6,8 +6,8 @@
  */
 import { Agent } from "../../apps/agent/src/agent.js";
 import { ProcHostCollector } from "../../apps/agent/src/collectors/host-proc.js";
-import type { Driver } from "../../apps/agent/src/drivers/driver.js";
 import { DockerDriver } from "../../apps/agent/src/drivers/docker/index.js";
+import type { Driver } from "../../apps/agent/src/drivers/driver.js";
 import { createQemuDriver, type QemuDriver } from "../../apps/agent/src/drivers/qemu/index.js";
 import { enrollAgent } from "../../apps/agent/src/enroll.js";
 import type { Logger } from "../../apps/agent/src/logger.js";
@@ -51,9 +51,19 @@ export async function startMixedHost(
     logger,
   });
   const docker = new DockerDriver({ socketPath: engine.socketPath, logger });
-  const vm = qemu ? createQemuDriver({ stateDir, logger, launcher: qemu.launcher, powerdownTimeoutMs: 10_000 }) : undefined;
+  const vm = qemu
+    ? createQemuDriver({ stateDir, logger, launcher: qemu.launcher, powerdownTimeoutMs: 10_000 })
+    : undefined;
   const drivers: Driver[] = vm ? [vm, docker] : [docker];
-  const agent = new Agent({ stateDir, credentials, intervalMs: 1000, hostCollector, drivers, logger, spoolMaxBytes: 8 << 20 });
+  const agent = new Agent({
+    stateDir,
+    credentials,
+    intervalMs: 1000,
+    hostCollector,
+    drivers,
+    logger,
+    spoolMaxBytes: 8 << 20,
+  });
   await agent.start();
   await waitFor(
     async () => (await db.prisma.host.findUnique({ where: { id: credentials.hostId } }))?.status === "online",

@@ -8,6 +8,10 @@ export interface Reading {
   /** Date.now() when read. */
   at: number;
   rssBytes: number;
+  /** The anonymous part of RSS (heap, stacks) and the file-backed part (mostly the node or Go
+   * binary's own pages, shared with every process running the same binary). */
+  rssAnonBytes: number;
+  rssFileBytes: number;
   /** utime + stime, in seconds. */
   cpuSeconds: number;
 }
@@ -17,13 +21,21 @@ export function readProcess(pid: number): Reading | undefined {
   try {
     const at = Date.now();
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const rssKiB = Number(/^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1] ?? Number.NaN);
+    const kiB = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, "m").exec(status)?.[1] ?? Number.NaN);
+    const rssKiB = kiB("VmRSS");
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name may hold spaces and parentheses: fields start after the last ")".
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
     if (!Number.isFinite(rssKiB) || !Number.isFinite(ticks)) return undefined;
-    return { at, rssBytes: rssKiB * 1024, cpuSeconds: ticks / CLOCK_TICKS };
+    return {
+      at,
+      rssBytes: rssKiB * 1024,
+      rssAnonBytes: kiB("RssAnon") * 1024,
+      rssFileBytes: kiB("RssFile") * 1024,
+      cpuSeconds: ticks / CLOCK_TICKS,
+    };
   } catch {
     return undefined;
   }
@@ -39,6 +51,8 @@ export interface UsageSummary {
   readings: number;
   seconds: number;
   rssMB: { mean: number; p95: number; max: number };
+  rssAnonMB: { mean: number; max: number };
+  rssFileMB: { mean: number; max: number };
   /** Mean RSS over the first and the last minute: a leak shows as a climb. */
   rssTrendMB: { firstMinute: number; lastMinute: number };
   cpuSeconds: number;
@@ -54,6 +68,8 @@ export function summariseUsage(readings: readonly Reading[]): UsageSummary {
   const last = readings.at(-1);
   if (!first || !last || readings.length < 2) throw new Error("need at least two readings");
   const rss = readings.map((r) => r.rssBytes / MiB);
+  const anon = readings.map((r) => r.rssAnonBytes / MiB);
+  const file = readings.map((r) => r.rssFileBytes / MiB);
   const seconds = (last.at - first.at) / 1000;
   const cpuSeconds = last.cpuSeconds - first.cpuSeconds;
   const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -62,6 +78,8 @@ export function summariseUsage(readings: readonly Reading[]): UsageSummary {
     readings: readings.length,
     seconds,
     rssMB: { mean: meanOf(rss), p95: percentile(rss, 95), max: Math.max(...rss) },
+    rssAnonMB: { mean: meanOf(anon), max: Math.max(...anon) },
+    rssFileMB: { mean: meanOf(file), max: Math.max(...file) },
     rssTrendMB: {
       firstMinute: minute((r) => r.at < first.at + 60_000),
       lastMinute: minute((r) => r.at > last.at - 60_000),

@@ -19,6 +19,8 @@ export function summarise<D extends object>(p: Measured, usage: UsageSummary, sa
     intervalMs: p.intervalMs,
     readings: usage.readings,
     rssMB: { mean: round(usage.rssMB.mean, 1), p95: round(usage.rssMB.p95, 1), max: round(usage.rssMB.max, 1) },
+    rssAnonMB: { mean: round(usage.rssAnonMB.mean, 1), max: round(usage.rssAnonMB.max, 1) },
+    rssFileMB: { mean: round(usage.rssFileMB.mean, 1), max: round(usage.rssFileMB.max, 1) },
     rssTrendMB: {
       firstMinute: round(usage.rssTrendMB.firstMinute, 1),
       lastMinute: round(usage.rssTrendMB.lastMinute, 1),
@@ -42,12 +44,13 @@ export interface Goal {
 }
 
 export function printTable(results: { durationSeconds: number; processes: ProcessFigures[]; goals: Goal[] }): void {
-  const header = ["process", "RSS mean", "p95", "max MB", "CPU s", "CPU %", "samples", "CPU ms/1k"];
+  const header = ["process", "RSS mean", "p95", "max MB", "anon max", "CPU s", "CPU %", "samples", "CPU ms/1k"];
   const rows = results.processes.map((p) => [
     p.name,
     p.rssMB.mean.toFixed(1),
     p.rssMB.p95.toFixed(1),
     p.rssMB.max.toFixed(1),
+    p.rssAnonMB.max.toFixed(1),
     p.cpuSeconds.toFixed(2),
     p.cpuPercent.toFixed(2),
     String(p.samples),

@@ -220,7 +220,10 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       };
       commands = createCommandDispatcher({ ...services, databaseUrl: config.databaseUrl });
       const gateway = createAgentGateway({ ...services, commands });
-      sweeper = createLivenessSweeper(services, { offlineAfterIntervals: config.offlineAfterIntervals });
+      sweeper = createLivenessSweeper(services, {
+        offlineAfterIntervals: config.offlineAfterIntervals,
+        onOffline: (hostIds) => gateway.hostsWentOffline(hostIds),
+      });
       await sweeper.start();
       // Before agents can connect: it sends them their commands as they are welcomed.
       await commands.start();

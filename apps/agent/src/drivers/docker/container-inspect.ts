@@ -4,9 +4,10 @@
  * inventory carries image, ports and labels only; env, command, restart policy and mounts are here.
  * Requested port bindings are returned (an engine-picked port stays engine-picked), not live ones.
  */
-import type { z } from "zod";
+
 import type { containerInspectResultSchema } from "@flotilla/protocol";
 import type Dockerode from "dockerode";
+import type { z } from "zod";
 import type { CommandHandler } from "../../commands/handler.js";
 import { COMMAND_LABEL } from "./container-spec.js";
 import { engineCall } from "./engine-errors.js";
@@ -14,6 +15,7 @@ import { cpuLimit } from "./workload-mapping.js";
 
 type InspectResult = z.infer<typeof containerInspectResultSchema>;
 type Binding = { HostIp?: string; HostPort?: string };
+const MOUNT_TYPES = ["bind", "volume", "tmpfs"] as const;
 
 export interface InspectedConfig {
   Name?: string;
@@ -58,8 +60,8 @@ export function toCreateConfig(c: InspectedConfig): InspectResult {
       : policy?.Name === "on-failure"
         ? { name: "on-failure", maxRetries: policy.MaximumRetryCount ?? 0 }
         : { name: "no" };
-  const mounts = (c.Mounts ?? []).map((m) => ({
-    type: m.Type === "bind" || m.Type === "volume" || m.Type === "tmpfs" ? m.Type : ("other" as const),
+  const mounts: InspectResult["mounts"] = (c.Mounts ?? []).map((m) => ({
+    type: MOUNT_TYPES.find((t) => t === m.Type) ?? "other",
     source: (m.Type === "volume" ? m.Name : m.Source) ?? "",
     target: m.Destination ?? "",
     readOnly: m.RW === false,

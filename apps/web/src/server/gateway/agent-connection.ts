@@ -268,6 +268,15 @@ export class AgentConnection implements AgentLink {
     publishBatch(this.deps, this.identity, frame.samples, this.memoryCapacity);
   }
 
+  /**
+   * Called when the sweeper marked this host offline (a stall, or a clock jump), so the
+   * next batch writes at once and brings it back online instead of waiting out the throttle.
+   * Hosts whose agent is connected to another node come back at that node's next write.
+   */
+  forgetLastSeenWrite() {
+    this.lastSeenWrite = 0;
+  }
+
   /** Keeps Host.lastSeenAt fresh, writing at most once per collection interval. */
   private async noteSeen() {
     const now = Date.now();

@@ -20,6 +20,8 @@ export interface AgentGateway {
   /** Closes an agent's live connection (its credential was revoked or replaced). */
   disconnectAgent(agentId: string, code: number, reason: string): void;
   connectionCount(): number;
+  /** The sweeper marked these hosts offline: their next batch must flip them back at once. */
+  hostsWentOffline(hostIds: readonly string[]): void;
   start(): void;
   /** Stops accepting, closes every agent with `code` (1001 by default). */
   closeAll(code?: number, reason?: string): void;
@@ -127,6 +129,10 @@ export function createAgentGateway(
       byAgent.get(agentId)?.close(code, reason);
     },
     connectionCount: () => connections.size,
+    hostsWentOffline(hostIds) {
+      const offline = new Set(hostIds);
+      for (const c of connections) if (offline.has(c.hostId)) c.forgetLastSeenWrite();
+    },
     start() {
       heartbeat = setInterval(() => {
         for (const c of connections) {

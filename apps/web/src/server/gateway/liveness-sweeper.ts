@@ -19,7 +19,12 @@ export interface LivenessSweeper {
 
 export function createLivenessSweeper(
   deps: Pick<Services, "prisma" | "pool" | "live" | "log">,
-  options: { offlineAfterIntervals: number; sweepEveryMs?: number },
+  options: {
+    offlineAfterIntervals: number;
+    sweepEveryMs?: number;
+    /** Told which hosts just went offline (the gateway un-throttles their connections). */
+    onOffline?: (hostIds: string[]) => void;
+  },
 ): LivenessSweeper {
   const log = deps.log.child({ component: "sweeper" });
   const timers: NodeJS.Timeout[] = [];
@@ -28,6 +33,7 @@ export function createLivenessSweeper(
   async function sweepOnce(): Promise<number> {
     const changed = await markSilentHostsOffline(deps.prisma, options.offlineAfterIntervals);
     for (const { orgId, event } of changed) deps.live.hostStatus(orgId, event);
+    if (changed.length > 0) options.onOffline?.(changed.map((c) => c.event.hostId));
     if (changed.length > 0) log.info({ hosts: changed.map((c) => c.event.hostId) }, "hosts went offline");
     return changed.length;
   }

@@ -67,13 +67,22 @@ export async function recordMigration(
         action: "migration.requested",
         target: `workload:${workload.id}`,
         ip: actor.ip,
-        data: { migrationId: row.id, kind: row.kind, from: workload.hostId, to: row.targetHostId, storage: row.storage },
+        data: {
+          migrationId: row.id,
+          kind: row.kind,
+          from: workload.hostId,
+          to: row.targetHostId,
+          storage: row.storage,
+        },
       },
     });
     await tx.$executeRaw`SELECT pg_notify(${MIGRATIONS_CHANNEL}, ${row.id})`;
     return row;
   });
-  ctx.log.info({ migrationId: migration.id, workload: workload.name, to: migration.targetHostId }, "migration requested");
+  ctx.log.info(
+    { migrationId: migration.id, workload: workload.name, to: migration.targetHostId },
+    "migration requested",
+  );
   ctx.live.migrationUpdate(actor.orgId, toMigrationUpdate(migration));
   return toMigrationView(migration);
 }

@@ -5,8 +5,9 @@
  * caller accepts losing them; and the stored config is what the target recreates, whatever
  * happens to the source afterwards (a resumed migration does not need the source engine).
  */
-import { type Command, containerInspectResultSchema } from "@flotilla/protocol";
+
 import type { Workload } from "@flotilla/db";
+import { type Command, containerInspectResultSchema } from "@flotilla/protocol";
 import type { z } from "zod";
 import { type CommandContext, requestCommand } from "../commands/request-command.js";
 import { AppError } from "../errors.js";

@@ -5,6 +5,7 @@ import { commandsRouter } from "./routers/commands.js";
 import { deployRouter } from "./routers/deploy.js";
 import { enrollmentRouter } from "./routers/enrollment.js";
 import { fleetRouter } from "./routers/fleet.js";
+import { maintenanceRouter } from "./routers/maintenance.js";
 import { migrationsRouter } from "./routers/migrations.js";
 
 export const appRouter = router({
@@ -14,6 +15,7 @@ export const appRouter = router({
   commands: commandsRouter,
   migrations: migrationsRouter,
   deploy: deployRouter,
+  maintenance: maintenanceRouter,
 });
 
 export type AppRouter = typeof appRouter;
