@@ -1,6 +1,7 @@
 // Operating a simulated container from the browser: its logs stream in live, Stop and Start
 // answer at once and end in a clear success, and the host's Commands tab shows those commands
 // reaching succeeded (and the log follow cancelled once its page was left).
+import { readFileSync } from "node:fs";
 import { expect, type Locator, type Page, test } from "@playwright/test";
 import { e2eEnv as env, signIn } from "./session.js";
 
@@ -47,6 +48,15 @@ test("a container's logs follow live, and Stop then Start succeed and show in th
   await page.getByLabel("Filter log lines").fill("HTTP/1.1");
   await expect(page.getByText(/^\d[\d,]* of \d[\d,]* lines$/)).toBeVisible();
   await page.getByLabel("Filter log lines").fill("");
+
+  // Download: a .log file of what is loaded.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download logs" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/\.log$/);
+  const saved = await download.path();
+  expect(readFileSync(saved, "utf8")).toContain("HTTP/1.1");
 
   // Stop: a pending state at once, then a clear success, and the container's state follows.
   await page.getByRole("button", { name: `Stop ${name}` }).click();

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSilentLogger } from "../../apps/agent/src/logger.js";
+import type { EvacuationView } from "../../apps/web/src/server/maintenance/evacuation-view.js";
 import type { MigrationView } from "../../apps/web/src/server/migrations/migration-view.js";
 import { TrpcSession } from "../../apps/web/src/server/testing/trpc-client.js";
 import { type ContainerEngine, startEngine } from "../support/container-engines.js";
@@ -165,5 +166,28 @@ describe("cold migration of a container", () => {
       const port = await publishedPort(db, workloadId);
       return ((port && (await fetchText(port))) || "").includes("hello from the moved container");
     }, 20_000);
+  });
+  it("an evacuation whose move fails stops there: the rest is skipped, the failed one runs on its host", async () => {
+    // A still lacks the image: B's containers cannot land there.
+    const entered = await owner.mutate<{ evacuation: EvacuationView }>("maintenance.enter", {
+      hostId: B.hostId,
+      evacuate: true,
+      concurrency: 1,
+      acceptVolumeLoss: true,
+    });
+    expect(entered.data?.evacuation.moves).toHaveLength(2);
+    let last: EvacuationView | null | undefined;
+    await waitFor(async () => {
+      last = (await owner.query<{ evacuation: EvacuationView }>("maintenance.get", { hostId: B.hostId })).data
+        ?.evacuation;
+      return last?.state === "failed";
+    }, 60_000);
+    expect(last?.moves.map((m) => m.state)).toEqual(["failed", "skipped"]);
+    expect(last?.error).toMatch(/create: image .* not found on this host/);
+    expect(await db.prisma.migration.count({ where: { evacuationId: last?.id } })).toBe(1);
+    const running = await engines.B.api.listContainers();
+    expect(running).toHaveLength(2);
+    expect((await db.prisma.host.findUniqueOrThrow({ where: { id: B.hostId } })).status).toBe("maintenance");
+    expect((await owner.mutate("maintenance.leave", { hostId: B.hostId })).error).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ export * from "./embedded.js";
 export * from "./migrate.js";
 export * from "./passwords.js";
 export * from "./sample-partitions.js";
+export * from "./sample-percentiles.js";
 export * from "./sample-queries.js";
 export * from "./samples.js";
 export * from "./seed.js";

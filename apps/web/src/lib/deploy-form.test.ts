@@ -115,12 +115,12 @@ describe("fieldErrorsFromServer", () => {
       }),
     );
     const errors = fieldErrorsFromServer(
-      "command.payload.ports.0.hostIp: Invalid IPv4 address; command.payload.image: is not a valid image reference; hostId: too long",
+      "command.payload.ports.0.hostIp: Invalid input; command.payload.image: is not a valid image reference; hostId: too long",
       built.rows,
     );
     expect(errors).toEqual({
-      "ports.p2.hostIp": "Port: Invalid IPv4 address",
-      image: "Is not a valid image reference",
+      "ports.p2.hostIp": "Enter an IPv4 or IPv6 address, or leave it empty for all addresses.",
+      image: "This is not a valid image reference",
       form: "hostId: too long",
     });
   });
@@ -148,13 +148,10 @@ describe("dockerRunPreview", () => {
 describe("fieldErrorsFromServer for deployments", () => {
   it("maps deploy.create's config and top-level paths", () => {
     const built = buildCreatePayload(
-      form({ ports: [{ id: "p9", hostIp: "x", hostPort: "1", containerPort: "2", protocol: "tcp" }] }),
+      form({ ports: [{ id: "p9", hostIp: "", hostPort: "1", containerPort: "2", protocol: "tcp" }] }),
     );
     expect(
-      fieldErrorsFromServer(
-        "name: must be 1-63 lower-case letters; config.ports.0.hostIp: Invalid IPv4 address",
-        built.rows,
-      ),
-    ).toEqual({ name: "Must be 1-63 lower-case letters", "ports.p9.hostIp": "Port: Invalid IPv4 address" });
+      fieldErrorsFromServer("name: must be 1-63 lower-case letters; config.ports.0.containerPort: Too big", built.rows),
+    ).toEqual({ name: "This must be 1-63 lower-case letters", "ports.p9.containerPort": "Too big" });
   });
 });

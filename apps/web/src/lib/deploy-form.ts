@@ -211,6 +211,14 @@ export function buildCreatePayload(v: DeployFormValues): BuiltDeploy {
   return { payload, errors, rows };
 }
 
+const BIND_ADDRESS_HINT = "Enter an IPv4 or IPv6 address, or leave it empty for all addresses.";
+
+/** A schema message as a sentence about the field: "is not a valid image reference" -> "This is not ...". */
+function readable(text: string): string {
+  if (/^(is|must|should|has) /.test(text)) return `This ${text}`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** Where the form's fields sit in the two requests it makes: commands.request and deploy.create. */
 const PAYLOAD_PREFIXES = ["command.payload.", "config."];
 /** Fields of deploy.create outside its config. */
@@ -236,7 +244,7 @@ export function fieldErrorsFromServer(message: string, rows: RowIndex): FieldErr
       continue;
     }
     const [field, second, third] = path.slice(prefix?.length ?? 0).split(".");
-    const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+    const sentence = readable(text);
     switch (field) {
       case "image":
       case "name":
@@ -254,10 +262,9 @@ export function fieldErrorsFromServer(message: string, rows: RowIndex): FieldErr
       case "ports":
       case "volumes": {
         const rowId = rows[field][Number(second)];
-        add(
-          rowId && third ? `${field}.${rowId}.${third}` : "form",
-          `${field === "ports" ? "Port" : "Volume"}: ${text}`,
-        );
+        // zod's union of IPv4 and IPv6 says only "Invalid input".
+        const message = third === "hostIp" && /^invalid input$/i.test(text) ? BIND_ADDRESS_HINT : sentence;
+        add(rowId && third ? `${field}.${rowId}.${third}` : "form", message);
         break;
       }
       case "env":

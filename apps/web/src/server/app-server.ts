@@ -26,6 +26,7 @@ import { sendJson } from "./http/json.js";
 import { createLiveServer, LIVE_PATH, type LiveServer } from "./live/live-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMigrationOrchestrator, type MigrationOrchestrator } from "./migrations/orchestrator.js";
+import { createPlanExecutor, type PlanExecutor } from "./plans/executor.js";
 import type { Services } from "./services.js";
 import { createContextFactory } from "./trpc/context.js";
 import { appRouter } from "./trpc/router.js";
@@ -64,6 +65,7 @@ interface Running {
   sweeper: LivenessSweeper;
   deploy: DeployReconciler;
   migrations: MigrationOrchestrator;
+  plans: PlanExecutor;
   next: { handle: NextHandler; upgrade: NextUpgrade; close(): Promise<void> } | null;
   trpcContext: ReturnType<typeof createContextFactory>;
 }
@@ -205,6 +207,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     let commands: CommandDispatcher | null = null;
     let deploy: DeployReconciler | null = null;
     let migrations: MigrationOrchestrator | null = null;
+    let plans: PlanExecutor | null = null;
     try {
       await pool.query("SELECT 1").catch((err: Error) => {
         throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`);
@@ -233,6 +236,9 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       // Resumes live migrations a previous run left unfinished (their state is in the database).
       migrations = createMigrationOrchestrator({ ...services, databaseUrl: config.databaseUrl });
       await migrations.start();
+      // Resumes approved and running consolidation plans (their state is in the database).
+      plans = createPlanExecutor(services);
+      await plans.start();
       await listen();
       // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
       const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);
@@ -245,6 +251,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         sweeper,
         deploy,
         migrations,
+        plans,
         next,
         trpcContext: createContextFactory(services),
       };
@@ -253,6 +260,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       // Undo what was started, so a failed start leaves no timers, sockets or connections behind.
       await sweeper?.stop().catch(() => {});
       await deploy?.stop().catch(() => {});
+      await plans?.stop().catch(() => {});
       await migrations?.stop().catch(() => {});
       await commands?.stop().catch(() => {});
       if (server.listening) await new Promise((done) => server.close(done));
@@ -281,6 +289,8 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     await r.gateway.flush(DRAIN_TIMEOUT_MS);
     // Before the dispatcher: a rollout step may still be requesting commands.
     await r.deploy.stop();
+    // Before migrations: a plan waits on its migrations and must not start new ones.
+    await r.plans.stop();
     await r.migrations.stop();
     await r.commands.stop();
     await r.sweeper.stop();

@@ -147,6 +147,22 @@ export interface EvacuationUpdateEvent {
   error: string | null;
 }
 
+/**
+ * A consolidation plan moved on (room `org:<orgId>`): created, approved, a move started or
+ * ended, or it finished. Refetch `plans.get` for its moves and their migrations.
+ */
+export interface PlanUpdateEvent {
+  id: string;
+  state: "draft" | "approved" | "running" | "succeeded" | "failed" | "cancelled";
+  /** 0..1: moves ended over moves planned. */
+  progress: number;
+  moves: number;
+  movesSucceeded: number;
+  /** The step being executed (or next), null when none is left. */
+  step: number | null;
+  error: string | null;
+}
+
 export interface ServerToClientEvents {
   "host:metrics": (e: HostMetricsEvent) => void;
   "host:status": (e: HostStatusEvent) => void;
@@ -157,6 +173,7 @@ export interface ServerToClientEvents {
   "deployment:update": (e: DeploymentUpdateEvent) => void;
   "migration:update": (e: MigrationUpdateEvent) => void;
   "evacuation:update": (e: EvacuationUpdateEvent) => void;
+  "plan:update": (e: PlanUpdateEvent) => void;
 }
 
 export interface ClientToServerEvents {

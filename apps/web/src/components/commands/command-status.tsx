@@ -31,7 +31,7 @@ export function CommandStatus({ run, doing, done, className, testId }: CommandSt
     <button
       type="button"
       onClick={run.reset}
-      aria-label="Dismiss"
+      aria-label={`Dismiss: ${doing}`}
       className="ml-auto rounded p-0.5 text-fg-subtle hover:bg-surface-3 hover:text-fg"
     >
       <X aria-hidden className="size-3.5" />
@@ -59,7 +59,12 @@ export function CommandStatus({ run, doing, done, className, testId }: CommandSt
         {command ? <CommandStateBadge state={command.state} /> : <CommandStateBadge state="pending" />}
         <span className="min-w-0 flex-1">
           <span className="block truncate text-fg">
-            {doing}…{command?.message ? <span className="text-fg-muted"> · {command.message}</span> : null}
+            {doing}…
+            {command?.message ? (
+              <span className="text-fg-muted"> · {command.message}</span>
+            ) : command?.state === "pending" ? (
+              <span className="text-fg-muted"> · waiting for the host's agent</span>
+            ) : null}
           </span>
           {command ? (
             <CommandProgress

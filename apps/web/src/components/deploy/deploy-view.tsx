@@ -63,8 +63,12 @@ export function DeployView() {
     setErrors(fieldErrorsFromServer(errorMessage(refusal), rows.current));
   }, [refusal]);
 
-  const set = <K extends keyof DeployFormValues>(key: K, value: DeployFormValues[K]) =>
+  const set = <K extends keyof DeployFormValues>(key: K, value: DeployFormValues[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
+    // An edited field's error is stale: it comes back on the next Deploy if it still holds.
+    const stale = (k: string) => k === key || k.startsWith(`${key}.`) || (key === "restart" && k === "maxRetries");
+    setErrors((prev) => Object.fromEntries(Object.entries(prev).filter(([k]) => !stale(k))));
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -171,7 +171,7 @@ const actionsColumn = helper.display({
 });
 
 /** Columns left out on narrower screens, so that the live usage and actions stay in view. */
-const NARROW_HIDDEN: Record<string, string> = { kind: "max-2xl:hidden", image: "max-lg:hidden" };
+const NARROW_HIDDEN: Record<string, string> = { kind: "max-2xl:hidden", image: "max-xl:hidden" };
 
 const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 

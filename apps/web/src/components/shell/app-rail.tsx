@@ -4,6 +4,7 @@ import { ArrowLeftRight, Bell, Layers, type LucideIcon, Rocket, Server, Settings
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/cn";
+import { type Permission, roleHasPermission } from "@/lib/permissions";
 import { Logo } from "./logo";
 import { useMe } from "./require-auth";
 
@@ -13,11 +14,13 @@ interface NavItem {
   href?: string;
   /** Paths (besides href) that belong to this section. */
   match?: RegExp;
+  /** Shown only to roles holding one of these. */
+  anyOf?: Permission[];
 }
 
 const NAV: NavItem[] = [
   { label: "Fleet", icon: Server, href: "/", match: /^\/((hosts|workloads)\/.*)?$/ },
-  { label: "Deploy", icon: Rocket, href: "/deploy" },
+  { label: "Deploy", icon: Rocket, href: "/deploy", anyOf: ["workloads.operate", "deploy.manage"] },
   { label: "Migrations", icon: ArrowLeftRight },
   { label: "Plans", icon: Layers },
   { label: "Alerts", icon: Bell },
@@ -49,7 +52,7 @@ export function AppRail() {
 
         <nav aria-label="Main" className="flex-1 px-2">
           <ul className="space-y-0.5">
-            {NAV.map((item) => {
+            {NAV.filter((item) => !item.anyOf || item.anyOf.some((p) => roleHasPermission(me.role, p))).map((item) => {
               const Icon = item.icon;
               if (!item.href) {
                 return (

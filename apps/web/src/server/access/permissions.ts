@@ -13,7 +13,7 @@ export type Role = (typeof ROLES)[number];
 /** Permissions that need a signed-in member of an organisation. */
 export const ROLE_PERMISSIONS = {
   viewer: ["fleet.read"],
-  operator: ["fleet.read", "workloads.operate", "deploy.manage"],
+  operator: ["fleet.read", "workloads.operate", "deploy.manage", "plans.create"],
   admin: [
     "fleet.read",
     "workloads.operate",
@@ -23,6 +23,9 @@ export const ROLE_PERMISSIONS = {
     "members.manage",
     "audit.read",
     "migrations.run",
+    "plans.create",
+    // Approving (and cancelling) a consolidation plan runs migrations across the fleet.
+    "plans.approve",
   ],
   owner: [
     "fleet.read",
@@ -33,6 +36,8 @@ export const ROLE_PERMISSIONS = {
     "members.manage",
     "audit.read",
     "migrations.run",
+    "plans.create",
+    "plans.approve",
     "org.manage",
   ],
 } as const satisfies Record<Role, readonly string[]>;

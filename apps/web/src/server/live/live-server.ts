@@ -113,6 +113,7 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     deploymentUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("deployment:update", event),
     migrationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("migration:update", event),
     evacuationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("evacuation:update", event),
+    planUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("plan:update", event),
   };
 
   return {

@@ -11,6 +11,7 @@ import type {
   HostMetricsEvent,
   HostStatusEvent,
   MigrationUpdateEvent,
+  PlanUpdateEvent,
   WorkloadMetricsEvent,
 } from "../../shared/live-events.js";
 
@@ -24,6 +25,7 @@ export interface LivePublisher {
   deploymentUpdate(orgId: string, event: DeploymentUpdateEvent): void;
   migrationUpdate(orgId: string, event: MigrationUpdateEvent): void;
   evacuationUpdate(orgId: string, event: EvacuationUpdateEvent): void;
+  planUpdate(orgId: string, event: PlanUpdateEvent): void;
 }
 
 export const orgRoom = (orgId: string) => `org:${orgId}`;
@@ -39,4 +41,5 @@ export const silentPublisher: LivePublisher = {
   deploymentUpdate() {},
   migrationUpdate() {},
   evacuationUpdate() {},
+  planUpdate() {},
 };

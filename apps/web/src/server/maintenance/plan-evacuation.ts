@@ -75,8 +75,13 @@ export async function planEvacuation(prisma: PrismaClient, host: Host): Promise<
       const plan = planConsolidation(input);
       for (const w of moving) placed.set(w.id, plan.placement[w.id] as string);
     } catch (err) {
-      if (err instanceof PlanError) throw new AppError("invalid", `Cannot evacuate ${host.name}: ${err.message}.`);
-      throw err;
+      if (!(err instanceof PlanError)) throw err;
+      // The planner speaks in row ids; people know the names.
+      const names = new Map<string, string>(
+        [...[host, ...targets], ...leaving, ...stays.map((s) => s.w)].map((x) => [x.id, x.name]),
+      );
+      const message = err.message.replace(/[0-9a-f-]{36}/g, (id) => names.get(id) ?? id);
+      throw new AppError("invalid", `Cannot evacuate ${host.name}: ${message}.`);
     }
   }
   return leaving.map((w) => ({

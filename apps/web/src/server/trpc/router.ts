@@ -7,6 +7,7 @@ import { enrollmentRouter } from "./routers/enrollment.js";
 import { fleetRouter } from "./routers/fleet.js";
 import { maintenanceRouter } from "./routers/maintenance.js";
 import { migrationsRouter } from "./routers/migrations.js";
+import { plansRouter } from "./routers/plans.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -16,6 +17,7 @@ export const appRouter = router({
   migrations: migrationsRouter,
   deploy: deployRouter,
   maintenance: maintenanceRouter,
+  plans: plansRouter,
 });
 
 export type AppRouter = typeof appRouter;

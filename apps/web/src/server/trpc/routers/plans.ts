@@ -1,0 +1,62 @@
+/** plans.*: consolidation plans — build, review, approve (role-gated), follow, cancel (see server/plans). */
+import { z } from "zod";
+import type { SessionInfo } from "../../auth/sessions.js";
+import { planOptionsSchema, planScopeSchema } from "../../plans/plan-input.js";
+import {
+  approvePlan,
+  cancelPlan,
+  createPlan,
+  getPlan,
+  listPlans,
+  markStandby,
+  type PlansContext,
+} from "../../plans/plans.js";
+import type { Context } from "../context.js";
+import { permission, router } from "../init.js";
+
+const idSchema = z.string().min(1).max(200);
+
+function plansContext(ctx: Context & { session: SessionInfo }): PlansContext {
+  const { prisma, live, pool } = ctx.services;
+  return {
+    prisma,
+    live,
+    pool,
+    log: ctx.log,
+    actor: { orgId: ctx.session.orgId, userId: ctx.session.userId, role: ctx.session.role, ip: ctx.ip },
+  };
+}
+
+export const plansRouter = router({
+  create: permission("plans.create")
+    .input(
+      planOptionsSchema.extend({
+        scope: planScopeSchema.default("all"),
+        concurrency: z.number().int().min(1).max(16).default(2),
+        storage: z.enum(["shared", "copy"]).default("copy"),
+        acceptVolumeLoss: z.boolean().default(false),
+      }),
+    )
+    .mutation(({ ctx, input }) => createPlan(plansContext(ctx), input)),
+
+  get: permission("fleet.read")
+    .input(z.object({ id: idSchema }))
+    .query(({ ctx, input }) => getPlan(plansContext(ctx), input.id)),
+
+  list: permission("fleet.read")
+    .input(z.object({ limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 }))
+    .query(({ ctx, input }) => listPlans(plansContext(ctx), input.limit)),
+
+  approve: permission("plans.approve")
+    .input(z.object({ id: idSchema }))
+    .mutation(({ ctx, input }) => approvePlan(plansContext(ctx), input.id)),
+
+  cancel: permission("plans.approve")
+    .input(z.object({ id: idSchema }))
+    .mutation(({ ctx, input }) => cancelPlan(plansContext(ctx), input.id)),
+
+  /** Labels an emptied host `flotilla.standby`: later plans keep it empty. Powers nothing down. */
+  markStandby: permission("hosts.manage")
+    .input(z.object({ hostId: idSchema }))
+    .mutation(({ ctx, input }) => markStandby(plansContext(ctx), input.hostId)),
+});
