@@ -9,10 +9,9 @@
 // BENCH_AGENT_LOG_DIR (each agent's last output, e.g. with --trace-gc, saved there at the end),
 // BENCH_AGENT_BIN (another agent bundle, e.g. an experimental build, instead of dist's).
 // Only a default full run writes agent.json unless BENCH_OUT says otherwise.
-import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { cpus, loadavg, release, tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { seedDemo } from "@flotilla/db";
@@ -32,7 +31,14 @@ import { waitFor } from "../support/wait-for.js";
 import { largestBatch, readAgentSeq, samplesBetween, storedSeq, wholeRun } from "./lib/agent-samples.js";
 import { failedCollectors, type NodeExporter, Scraper, startNodeExporter } from "./lib/node-exporter.js";
 import { cpuSecondsOfProcessesNaming, percentile, readProcess, summariseUsage } from "./lib/proc-usage.js";
-import { type Goal, type Measured, type ProcessFigures, printTable, round, summarise } from "./lib/resource-report.js";
+import {
+  buildResults,
+  type Measured,
+  type ProcessFigures,
+  printTable,
+  round,
+  summarise,
+} from "./lib/resource-report.js";
 
 function wholeEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -211,7 +217,7 @@ async function main() {
     );
   for (const e of exporters) await e.scraper.stop();
 
-  const processes = [];
+  const processes: ProcessFigures[] = [];
   for (const a of agents) {
     const window = await samplesBetween(db.pool, a.agentId, from, to);
     const run = await wholeRun(db.pool, a.agentId);
@@ -227,7 +233,7 @@ async function main() {
         // Context only (the goal counts rows): the non-null metric values in those rows.
         values: window.values,
         cpuMsPer1000Values: window.values ? round((usage.cpuSeconds * 1e6) / window.values, 2) : null,
-        expectedTicks: Math.round(((to - from) / a.intervalMs) * 1000) / 1000,
+        expectedTicks: round((to - from) / a.intervalMs, 1),
         seqFileDelta: seqDelta,
         wholeRun: { ...run, seqFile: readAgentSeq(a.stateDir), rowsMatchBatches: run.rows === run.declaredRows },
       }),
@@ -237,107 +243,35 @@ async function main() {
     const scrapes = e.scraper.scrapes.filter((s) => s.at >= from && s.at < to);
     const total = scrapes.reduce((sum, s) => sum + s.samples, 0);
     const perScrape = scrapes.map((s) => s.samples);
+    const scrapeMs = scrapes.map((s) => s.ms);
     processes.push(
       summarise(e, summariseUsage(e.readings), total, {
         source: "non-comment lines per scrape, summed over the scrapes started in the window",
         scrapes: scrapes.length,
         errors: e.scraper.errors,
         samplesPerScrape: { min: Math.min(...perScrape), mean: total / scrapes.length, max: Math.max(...perScrape) },
-        scrapeMs: {
-          p50: percentile(
-            scrapes.map((s) => s.ms),
-            50,
-          ),
-          p95: percentile(
-            scrapes.map((s) => s.ms),
-            95,
-          ),
-        },
+        scrapeMs: { p50: percentile(scrapeMs, 50), p95: percentile(scrapeMs, 95) },
         failedCollectors: failedCollectors(e.scraper.lastExposition),
       }),
     );
   }
 
-  const results = buildResults(processes, { from, to, engineCpuSeconds, loadBefore, loadAfter, bundle });
-  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
-  printTable(results);
-  console.log(`written to ${OUT}`);
-}
-
-function buildResults(
-  processes: ProcessFigures[],
-  run: {
-    from: number;
-    to: number;
-    engineCpuSeconds: number;
-    loadBefore: number[];
-    loadAfter: number[];
-    bundle: Buffer;
-  },
-) {
-  const find = (kind: string, ms: number) => processes.find((p) => p.kind === kind && p.intervalMs === ms);
-  const goals: Goal[] = [];
-  for (const ms of INTERVALS_MS) {
-    const agent = find("agent", ms);
-    const exporter = find("node_exporter", ms);
-    if (!agent || !exporter) continue;
-    goals.push({
-      goal: "RSS at most 60 MB (max over the window)",
-      process: agent.name,
-      measured: agent.rssMB.max,
-      limit: 60,
-      met: agent.rssMB.max <= 60,
-    });
-    goals.push({
-      goal: "CPU per 1,000 samples no more than node_exporter's at the same interval",
-      process: agent.name,
-      measured: agent.cpuMsPer1000Samples,
-      limit: exporter.cpuMsPer1000Samples,
-      ratio: ratio(agent.cpuMsPer1000Samples, exporter.cpuMsPer1000Samples),
-      met:
-        agent.cpuMsPer1000Samples !== null &&
-        exporter.cpuMsPer1000Samples !== null &&
-        agent.cpuMsPer1000Samples <= exporter.cpuMsPer1000Samples,
-    });
-  }
-  return {
-    benchmark: "flotilla-agent vs prometheus-node-exporter: RSS and CPU side by side",
-    date: new Date(run.from).toISOString(),
-    machine: {
-      cores: cpus().length,
-      cpuModel: cpus()[0]?.model ?? "unknown",
-      node: process.version,
-      kernel: release(),
-      loadAverage1m: { before: round(run.loadBefore[0] ?? 0, 2), after: round(run.loadAfter[0] ?? 0, 2) },
-      note: "shared machine: other work may run on the same cores; CPU is each process's own utime+stime",
-    },
-    durationSeconds: round((run.to - run.from) / 1000, 1),
+  const results = buildResults(processes, {
+    intervalsMs: INTERVALS_MS,
+    from,
+    to,
     warmupSeconds: WARMUP_SECONDS,
     containers: CONTAINERS,
     profiled: PROFILE_DIR !== undefined,
     agentNodeFlags: NODE_FLAGS,
-    agentBundle: {
-      path: relative(ROOT, BUNDLE),
-      bytes: run.bundle.length,
-      sha256: createHash("sha256").update(run.bundle).digest("hex").slice(0, 16),
-    },
-    method: {
-      readings: "every 1 s from /proc/PID/status (VmRSS) and /proc/PID/stat (utime+stime)",
-      rssMB: "MB = 2^20 bytes",
-      cpuPercent: "of one core, over the window",
-      agentSamples: "sample rows (host + one per container per tick) stored for the agent in the window",
-      nodeExporterSamples: "metric samples exposed per scrape (non-comment lines) summed over the window's scrapes",
-      scrape: "the benchmark scrapes like Prometheus: text format, gzip, one request at a time, on the interval",
-    },
-    dockerEngineCpuSeconds: round(run.engineCpuSeconds, 2),
-    processes,
-    goals,
-    allGoalsMet: goals.every((g) => g.met),
-  };
-}
-
-function ratio(a: number | null, b: number | null): number | null {
-  return a === null || b === null || b === 0 ? null : round(a / b, 2);
+    bundle: { path: relative(ROOT, BUNDLE), bytes: bundle },
+    engineCpuSeconds,
+    loadBefore,
+    loadAfter,
+  });
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+  console.log(`written to ${OUT}`);
 }
 
 try {

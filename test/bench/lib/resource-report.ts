@@ -1,4 +1,6 @@
 /** Per-process figures of the agent resource benchmark, and the short table it prints. */
+import { createHash } from "node:crypto";
+import { cpus, release } from "node:os";
 import type { Reading, UsageSummary } from "./proc-usage.js";
 
 export interface Measured {
@@ -41,6 +43,89 @@ export interface Goal {
   limit: number | null;
   ratio?: number | null;
   met: boolean;
+}
+
+export interface RunFacts {
+  intervalsMs: readonly number[];
+  /** The measured window, Date.now() values. */
+  from: number;
+  to: number;
+  warmupSeconds: number;
+  containers: number;
+  profiled: boolean;
+  agentNodeFlags: string[];
+  bundle: { path: string; bytes: Buffer };
+  /** dockerd, containerd and shims over the window. */
+  engineCpuSeconds: number;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+/** The figures with the machine, the method and the goals, each marked met or not (never asserted). */
+export function buildResults(processes: ProcessFigures[], run: RunFacts) {
+  const find = (kind: string, ms: number) => processes.find((p) => p.kind === kind && p.intervalMs === ms);
+  const goals: Goal[] = [];
+  for (const ms of run.intervalsMs) {
+    const agent = find("agent", ms);
+    const exporter = find("node_exporter", ms);
+    if (!agent || !exporter) continue;
+    goals.push({
+      goal: "RSS at most 60 MB (max over the window)",
+      process: agent.name,
+      measured: agent.rssMB.max,
+      limit: 60,
+      met: agent.rssMB.max <= 60,
+    });
+    goals.push({
+      goal: "CPU per 1,000 samples no more than node_exporter's at the same interval",
+      process: agent.name,
+      measured: agent.cpuMsPer1000Samples,
+      limit: exporter.cpuMsPer1000Samples,
+      ratio: ratio(agent.cpuMsPer1000Samples, exporter.cpuMsPer1000Samples),
+      met:
+        agent.cpuMsPer1000Samples !== null &&
+        exporter.cpuMsPer1000Samples !== null &&
+        agent.cpuMsPer1000Samples <= exporter.cpuMsPer1000Samples,
+    });
+  }
+  return {
+    benchmark: "flotilla-agent vs prometheus-node-exporter: RSS and CPU side by side",
+    date: new Date(run.from).toISOString(),
+    machine: {
+      cores: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      kernel: release(),
+      loadAverage1m: { before: round(run.loadBefore[0] ?? 0, 2), after: round(run.loadAfter[0] ?? 0, 2) },
+      note: "shared machine: other work may run on the same cores; CPU is each process's own utime+stime",
+    },
+    durationSeconds: round((run.to - run.from) / 1000, 1),
+    warmupSeconds: run.warmupSeconds,
+    containers: run.containers,
+    profiled: run.profiled,
+    agentNodeFlags: run.agentNodeFlags,
+    agentBundle: {
+      path: run.bundle.path,
+      bytes: run.bundle.bytes.length,
+      sha256: createHash("sha256").update(run.bundle.bytes).digest("hex").slice(0, 16),
+    },
+    method: {
+      readings: "every 1 s from /proc/PID/status (VmRSS) and /proc/PID/stat (utime+stime)",
+      rssMB: "MB = 2^20 bytes",
+      cpuPercent: "of one core, over the window",
+      agentSamples: "sample rows (host + one per container per tick) stored for the agent in the window",
+      nodeExporterSamples: "metric samples exposed per scrape (non-comment lines) summed over the window's scrapes",
+      scrape: "the benchmark scrapes like Prometheus: text format, gzip, one request at a time, on the interval",
+    },
+    dockerEngineCpuSeconds: round(run.engineCpuSeconds, 2),
+    processes,
+    goals,
+    allGoalsMet: goals.every((g) => g.met),
+  };
+}
+
+function ratio(a: number | null, b: number | null): number | null {
+  return a === null || b === null || b === 0 ? null : round(a / b, 2);
 }
 
 export function printTable(results: { durationSeconds: number; processes: ProcessFigures[]; goals: Goal[] }): void {

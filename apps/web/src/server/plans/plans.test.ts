@@ -103,8 +103,8 @@ describe("buildPlanInput", () => {
     const b = await host(t.owner.orgId, teamId, "b", { status: "maintenance" });
     await host(t.owner.orgId, teamId, "gone", { status: "offline" });
     const sampled = await workload(a, "sampled", { labels: { "flotilla.anti-affinity": "db" } });
-    const quiet = await workload(b, "quiet", { vcpus: 1.5, labels: { "flotilla.pinned": "true" } });
-    const sim = await workload(b, "sim", { driver: "sim" });
+    await workload(b, "quiet", { vcpus: 1.5, labels: { "flotilla.pinned": "true" } });
+    await workload(b, "sim", { driver: "sim" });
     await workload(b, "stopped", { state: "stopped" });
     // 0.01..1.00 cores, one a minute: the 60-minute window holds 0.41..1.00, whose p95
     // (continuous) is 0.9705; samples older than the window do not count.
