@@ -27,6 +27,7 @@ import { createLiveServer, LIVE_PATH, type LiveServer } from "./live/live-server
 import { createLogger, type Logger } from "./logger.js";
 import { createMigrationOrchestrator, type MigrationOrchestrator } from "./migrations/orchestrator.js";
 import { createPlanExecutor, type PlanExecutor } from "./plans/executor.js";
+import { createPullAuthResolver } from "./registries/pull-auth.js";
 import type { Services } from "./services.js";
 import { createContextFactory } from "./trpc/context.js";
 import { appRouter } from "./trpc/router.js";
@@ -221,7 +222,12 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         live: live.publisher,
         signInLimits: createSignInLimits(),
       };
-      commands = createCommandDispatcher({ ...services, databaseUrl: config.databaseUrl });
+      commands = createCommandDispatcher({
+        ...services,
+        databaseUrl: config.databaseUrl,
+        // image.pull gets the organisation's stored registry login in the frame only, never in the row.
+        resolveSecrets: createPullAuthResolver(services),
+      });
       const gateway = createAgentGateway({ ...services, commands });
       sweeper = createLivenessSweeper(services, {
         offlineAfterIntervals: config.offlineAfterIntervals,

@@ -24,6 +24,17 @@ const durationSchema = z.string().transform((value, ctx) => {
   return ms;
 });
 
+/** 32 random bytes, base64 (`openssl rand -base64 32`). */
+const secretKeySchema = z.string().transform((value, ctx) => {
+  const trimmed = value.trim();
+  const bytes = Buffer.from(trimmed, "base64");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || bytes.length !== 32) {
+    ctx.addIssue({ code: "custom", message: "must be 32 bytes in base64 (openssl rand -base64 32)" });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
 const envSchema = z.object({
   DATABASE_URL: z
     .string({ error: "is required (postgres://user:password@host:port/db)" })
@@ -38,6 +49,14 @@ const envSchema = z.object({
   OFFLINE_AFTER_INTERVALS: z.coerce.number().int().min(1).max(100).default(3),
   /** Which dashboard to serve: the built Next app (prod), Next in dev mode, or none (API only). */
   FLOTILLA_UI: z.enum(["prod", "dev", "off"]).optional(),
+  /**
+   * Seals stored secrets (registry passwords) with AES-256-GCM. Optional so a server without
+   * private registries needs no setup: in production, without it, storing or using registry
+   * credentials is refused (nothing is derived or guessed); outside production the server makes
+   * a random key in `.flotilla/secret.key` (0600) on first use instead (registries/secret-key.ts).
+   * Losing or changing the key makes stored credentials unreadable: set them again.
+   */
+  FLOTILLA_SECRET_KEY: secretKeySchema.optional(),
 });
 
 export interface Config {
@@ -51,6 +70,8 @@ export interface Config {
   sessionTtlMs: number;
   offlineAfterIntervals: number;
   ui: "prod" | "dev" | "off";
+  /** FLOTILLA_SECRET_KEY's 32 bytes, when set. */
+  secretKey: Buffer | null;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +101,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     sessionTtlMs: e.SESSION_TTL,
     offlineAfterIntervals: e.OFFLINE_AFTER_INTERVALS,
     ui,
+    secretKey: e.FLOTILLA_SECRET_KEY ?? null,
   };
 }
 

@@ -3,6 +3,7 @@
 import { ChevronRight, Rocket } from "lucide-react";
 import Link from "next/link";
 import { HostStatusBadge } from "@/components/fleet/host-status-badge";
+import { EvacuationProgress, MaintenanceAction } from "@/components/maintenance/maintenance-action";
 import { useCan } from "@/components/shell/use-can";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -34,16 +35,21 @@ export function HostHeader({ host }: { host: HostDetail }) {
         <HostStatusBadge status={host.status} />
         {host.simulated ? <Badge title="This host is simulated by the sim driver">simulated</Badge> : null}
         {host.teamName ? <Badge tone="info">{host.teamName}</Badge> : null}
-        {canDeploy ? (
-          <Link
-            href={`/deploy?host=${encodeURIComponent(host.id)}`}
-            className="ml-auto inline-flex h-8 items-center gap-2 rounded-md border border-border bg-surface-2 px-3 font-medium text-fg text-sm hover:border-border-strong hover:bg-surface-3"
-          >
-            <Rocket aria-hidden className="size-3.5 text-accent" />
-            Deploy here
-          </Link>
-        ) : null}
+        <div className="ml-auto flex flex-wrap items-center gap-2">
+          <MaintenanceAction host={host} />
+          {canDeploy ? (
+            <Link
+              href={`/deploy?host=${encodeURIComponent(host.id)}`}
+              className="inline-flex h-8 items-center gap-2 rounded-md border border-border bg-surface-2 px-3 font-medium text-fg text-sm hover:border-border-strong hover:bg-surface-3"
+            >
+              <Rocket aria-hidden className="size-3.5 text-accent" />
+              Deploy here
+            </Link>
+          ) : null}
+        </div>
       </div>
+
+      <EvacuationProgress hostId={host.id} name={host.name} />
 
       <Card className="px-4 py-3.5">
         <dl className="grid grid-cols-2 gap-x-6 gap-y-3 md:grid-cols-4 xl:grid-cols-6">

@@ -13,15 +13,7 @@ import type { HostBar, PlanPicture as Picture } from "./plan-layout";
 
 const MIB = 1024 * 1024;
 
-function Bar({
-  host,
-  resource,
-  headroom,
-}: {
-  host: HostBar;
-  resource: "cpu" | "memory";
-  headroom: number;
-}) {
+function Bar({ host, resource, headroom }: { host: HostBar; resource: "cpu" | "memory"; headroom: number }) {
   const capacity = resource === "cpu" ? host.cpu : host.memoryMb;
   const used = resource === "cpu" ? host.cpuUsed : host.memoryUsedMb;
   const fmt = (v: number) => (resource === "cpu" ? formatCores(v, { trim: true }) : formatBytes(v * MIB));
@@ -93,7 +85,10 @@ function Side({
             key={h.id}
             data-testid="plan-host"
             data-empty={h.empty}
-            className={cn("space-y-1 rounded-md px-2 py-1.5", h.empty ? "bg-surface-2/30 opacity-45 grayscale" : "bg-surface-2/60")}
+            className={cn(
+              "space-y-1 rounded-md px-2 py-1.5",
+              h.empty ? "bg-surface-2/30 opacity-45 grayscale" : "bg-surface-2/60",
+            )}
           >
             <div className="flex items-center gap-2 text-xs">
               <span className="truncate font-medium text-fg">{h.name}</span>
@@ -143,7 +138,9 @@ export function PlanPicture({
       <CardHeader className="flex-wrap">
         <div>
           <CardTitle>Before and after</CardTitle>
-          <CardDescription>Each host's CPU and memory, packed with its workloads; emptied hosts are greyed.</CardDescription>
+          <CardDescription>
+            Each host's CPU and memory, packed with its workloads; emptied hosts are greyed.
+          </CardDescription>
         </div>
         <Legend />
       </CardHeader>

@@ -21,8 +21,8 @@ interface NavItem {
 const NAV: NavItem[] = [
   { label: "Fleet", icon: Server, href: "/", match: /^\/((hosts|workloads)\/.*)?$/ },
   { label: "Deploy", icon: Rocket, href: "/deploy", anyOf: ["workloads.operate", "deploy.manage"] },
-  { label: "Migrations", icon: ArrowLeftRight },
-  { label: "Plans", icon: Layers },
+  { label: "Migrations", icon: ArrowLeftRight, href: "/migrations" },
+  { label: "Plans", icon: Layers, href: "/plans" },
   { label: "Alerts", icon: Bell },
   { label: "Settings", icon: Settings },
 ];

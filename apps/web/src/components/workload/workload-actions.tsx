@@ -99,7 +99,8 @@ export function WorkloadActions({ workload, compact = false }: { workload: Actio
     const timer = setTimeout(reset, SUCCESS_SHOWN_MS);
     return () => clearTimeout(timer);
   }, [succeeded, reset]);
-  if (!canOperate || actions.length === 0) return null;
+  // After a remove there is nothing left to offer, but its outcome stays in view.
+  if (!canOperate || (actions.length === 0 && last === null)) return null;
 
   const act = (action: WorkloadAction, force = false) => {
     setLast(action);
@@ -109,42 +110,44 @@ export function WorkloadActions({ workload, compact = false }: { workload: Actio
 
   return (
     <div className={cn(!compact && "flex flex-wrap items-start gap-3")}>
-      <fieldset
-        className={cn("m-0 flex min-w-0 items-center gap-1.5 border-0 p-0", compact ? "flex-nowrap" : "flex-wrap")}
-        aria-label={`Actions for ${workload.name}`}
-      >
-        {actions.map((action) => {
-          const Icon = ICONS[action];
-          const { verb } = ACTION_LABELS[action];
-          const onClick = () => (action === "remove" ? setConfirming(true) : act(action));
-          return compact ? (
-            <Button
-              key={action}
-              size="icon"
-              variant="ghost"
-              className="size-7"
-              aria-label={`${verb} ${workload.name}`}
-              title={`${verb} ${workload.name}`}
-              disabled={run.active}
-              onClick={onClick}
-            >
-              <Icon aria-hidden className={cn("size-3.5", action === "remove" && "text-danger")} />
-            </Button>
-          ) : (
-            <Button
-              key={action}
-              size="sm"
-              variant={action === "remove" ? "danger" : "secondary"}
-              aria-label={`${verb} ${workload.name}`}
-              disabled={run.active}
-              onClick={onClick}
-            >
-              <Icon aria-hidden className="size-3.5" />
-              {verb}
-            </Button>
-          );
-        })}
-      </fieldset>
+      {actions.length > 0 ? (
+        <fieldset
+          className={cn("m-0 flex min-w-0 items-center gap-1.5 border-0 p-0", compact ? "flex-nowrap" : "flex-wrap")}
+          aria-label={`Actions for ${workload.name}`}
+        >
+          {actions.map((action) => {
+            const Icon = ICONS[action];
+            const { verb } = ACTION_LABELS[action];
+            const onClick = () => (action === "remove" ? setConfirming(true) : act(action));
+            return compact ? (
+              <Button
+                key={action}
+                size="icon"
+                variant="ghost"
+                className="size-7"
+                aria-label={`${verb} ${workload.name}`}
+                title={`${verb} ${workload.name}`}
+                disabled={run.active}
+                onClick={onClick}
+              >
+                <Icon aria-hidden className={cn("size-3.5", action === "remove" && "text-danger")} />
+              </Button>
+            ) : (
+              <Button
+                key={action}
+                size="sm"
+                variant={action === "remove" ? "danger" : "secondary"}
+                aria-label={`${verb} ${workload.name}`}
+                disabled={run.active}
+                onClick={onClick}
+              >
+                <Icon aria-hidden className="size-3.5" />
+                {verb}
+              </Button>
+            );
+          })}
+        </fieldset>
+      ) : null}
       {labels && compact ? (
         // In the screen's corner rather than the cell, so the table keeps its layout.
         <Toast>

@@ -4,6 +4,7 @@ import { ChevronRight } from "lucide-react";
 import Link from "next/link";
 import { type ReactNode, useState } from "react";
 import { HostStatusBadge } from "@/components/fleet/host-status-badge";
+import { MigrateAction } from "@/components/migrations/migrate-action";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { Fact } from "@/components/ui/fact";
@@ -81,6 +82,9 @@ export function WorkloadHeader({ workload: w, actions }: { workload: WorkloadDet
           </Link>
         </span>
         {w.host.status !== "online" ? <HostStatusBadge status={w.host.status} /> : null}
+        <div className="ml-auto">
+          <MigrateAction workload={w} />
+        </div>
       </div>
 
       {actions}

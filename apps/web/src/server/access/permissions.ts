@@ -26,6 +26,8 @@ export const ROLE_PERMISSIONS = {
     "plans.create",
     // Approving (and cancelling) a consolidation plan runs migrations across the fleet.
     "plans.approve",
+    // Registry logins (write-only passwords) used by every pull of the organisation.
+    "registries.manage",
   ],
   owner: [
     "fleet.read",
@@ -38,6 +40,7 @@ export const ROLE_PERMISSIONS = {
     "migrations.run",
     "plans.create",
     "plans.approve",
+    "registries.manage",
     "org.manage",
   ],
 } as const satisfies Record<Role, readonly string[]>;

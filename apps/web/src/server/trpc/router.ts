@@ -8,6 +8,7 @@ import { fleetRouter } from "./routers/fleet.js";
 import { maintenanceRouter } from "./routers/maintenance.js";
 import { migrationsRouter } from "./routers/migrations.js";
 import { plansRouter } from "./routers/plans.js";
+import { registriesRouter } from "./routers/registries.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -18,6 +19,7 @@ export const appRouter = router({
   deploy: deployRouter,
   maintenance: maintenanceRouter,
   plans: plansRouter,
+  registries: registriesRouter,
 });
 
 export type AppRouter = typeof appRouter;
