@@ -15,6 +15,12 @@ const REDACT_PATHS = [
   "authorization",
   "*.authorization",
   "*.*.authorization",
+  // image.pull carries a registry login resolved by the server at send time.
+  "password",
+  "*.password",
+  "*.auth.password",
+  "*.*.auth.password",
+  "command.payload.auth.password",
 ];
 
 export function createLogger(

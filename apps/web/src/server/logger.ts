@@ -10,6 +10,10 @@ const REDACT = [
   "headers.cookie",
   "headers.authorization",
   "*.password",
+  // A registry login travels inside an image.pull payload: never log it, however deep.
+  "*.auth.password",
+  "*.*.auth.password",
+  "command.payload.auth.password",
   "*.token",
   "*.secret",
   "password",

@@ -6,6 +6,7 @@
  * opening and closing 250 files every tick. A handle on /proc/PID also never follows a reused
  * PID to another process: once the container's process is gone, reads fail and the driver lets go.
  */
+import { readSync } from "node:fs";
 import { access, type FileHandle, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseNetDev } from "../../collectors/proc-parsers.js";
@@ -84,17 +85,22 @@ export async function openCgroupReader(
   }
 }
 
+// One buffer for every read: cgroup and proc files are small and never block, so a
+// synchronous read into a shared buffer costs a quarter of an async read with a fresh buffer
+// per file (measured at 50 containers: 4.0 -> 1.05 ms of CPU per tick, far less garbage).
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
+
 /** The whole file from offset 0, however long: cgroup and proc files report no size. */
 async function readWhole(handle: FileHandle): Promise<string> {
   const chunks: Buffer[] = [];
   for (let offset = 0; ; ) {
-    const buffer = Buffer.allocUnsafe(8192);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-    chunks.push(buffer.subarray(0, bytesRead));
+    const bytesRead = readSync(handle.fd, readBuffer, 0, readBuffer.length, offset);
     offset += bytesRead;
-    if (bytesRead < buffer.length) break;
+    if (bytesRead < readBuffer.length && chunks.length === 0) return readBuffer.toString("utf8", 0, bytesRead);
+    chunks.push(Buffer.from(readBuffer.subarray(0, bytesRead)));
+    if (bytesRead < readBuffer.length) break;
   }
-  return chunks.length === 1 ? (chunks[0]?.toString("utf8") ?? "") : Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 async function firstPresent(
