@@ -12,7 +12,7 @@ import { TrpcSession } from "../../apps/web/src/server/testing/trpc-client.js";
 import { type ContainerEngine, startEngine } from "../support/container-engines.js";
 import { freePort, type SeededDatabase, startSeededDatabase } from "../support/postgres.js";
 import { AGENT_BIN, enrollAgent, newStateDir, type Proc, startProcess, startServer } from "../support/processes.js";
-import { REGISTRY_USER, type Registry, registryUnavailable, startRegistry } from "../support/registry.js";
+import { REGISTRY_USER, type Registry, startRegistry } from "../support/registry.js";
 import { waitFor } from "../support/wait-for.js";
 import { pushImage } from "./docker-commands-pull.js";
 
@@ -90,7 +90,7 @@ async function pull(reference: string): Promise<CommandView> {
   return last as CommandView;
 }
 
-describe.skipIf(registryUnavailable())("image.pull with a stored registry login", () => {
+describe("image.pull with a stored registry login", () => {
   it("fails without the login, then pulls with it; the password is stored nowhere in clear", async () => {
     const reference = `${registry.address}/flotilla-test/private-${randomBytes(3).toString("hex")}:v1`;
     await pushImage(engine.api, engine.image, reference, {
