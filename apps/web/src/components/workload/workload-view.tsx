@@ -16,6 +16,7 @@ import { errorMessage, useTRPC } from "@/lib/trpc";
 import { useSearchParam } from "@/lib/use-search-param";
 import { LogsPanel } from "./logs-panel";
 import { useWorkloadLive } from "./use-workload-live";
+import { VmHeaderControls, VmSnapshotsSection } from "./vm-controls";
 import { WorkloadActions } from "./workload-actions";
 import { WorkloadCharts } from "./workload-charts";
 import { WorkloadHeader } from "./workload-header";
@@ -63,7 +64,21 @@ export function WorkloadView({ workloadId }: { workloadId: string }) {
   return (
     <div className="space-y-5">
       <title>{`${w.name} · ${w.host.name} · Flotilla`}</title>
-      <WorkloadHeader workload={w} actions={<WorkloadActions workload={{ ...w, hostId: w.host.id }} />} />
+      <WorkloadHeader
+        workload={w}
+        actions={
+          <>
+            <VmHeaderControls workload={w} />
+            {/* A held workload refuses commands: its actions are disabled until the lease goes. */}
+            {canOperate ? (
+              <fieldset disabled={w.lease !== null} className="m-0 min-w-0 border-0 p-0">
+                <WorkloadActions workload={{ ...w, hostId: w.host.id }} />
+              </fieldset>
+            ) : null}
+          </>
+        }
+      />
+      <VmSnapshotsSection workload={w} />
       <WorkloadLiveStats workload={w} figures={figures} />
       {w.kind === "container" && !w.removedAt && canOperate ? <LogsPanel key={w.externalId} workload={w} /> : null}
       <WorkloadCharts workload={w} range={range} onRangeChange={setRange} />

@@ -39,6 +39,11 @@ export interface WorkloadDetail {
     cpuCores: number;
     intervalMs: number;
   };
+  /**
+   * Who holds the workload (a migration, a plan step) while it is held: every other command on
+   * it is refused until then. `acquiredBy` is the person who asked (an e-mail or a name).
+   */
+  lease: { holder: string; acquiredBy: string; since: string } | null;
   /** The newest sample of the last 10 minutes (ts in ms), while the workload exists and its host reports. */
   now: {
     ts: number;
@@ -65,6 +70,26 @@ export async function findWorkloadInOrg(
   return found;
 }
 
+/** The workload's unexpired lease, scoped to the organisation the workload's host belongs to. */
+async function currentLease(prisma: PrismaClient, orgId: string, workloadId: string): Promise<WorkloadDetail["lease"]> {
+  const lease = await prisma.workloadLease.findFirst({
+    where: { workloadId, expiresAt: { gt: new Date() }, workload: { host: { orgId } } },
+    select: { holder: true, acquiredBy: true, since: true },
+  });
+  if (!lease) return null;
+  let acquiredBy = lease.acquiredBy;
+  // A "user:<id>" label names a member of this organisation; show who that is.
+  const userId = acquiredBy.startsWith("user:") ? acquiredBy.slice("user:".length) : null;
+  if (userId) {
+    const user = await prisma.user.findFirst({
+      where: { id: userId, memberships: { some: { orgId } } },
+      select: { email: true, name: true },
+    });
+    if (user) acquiredBy = user.email || user.name;
+  }
+  return { holder: lease.holder, acquiredBy, since: lease.since.toISOString() };
+}
+
 export async function getWorkloadDetail(deps: Deps, orgId: string, workloadId: string): Promise<WorkloadDetail> {
   const w = await deps.prisma.workload.findFirst({
     where: { id: workloadId, host: { orgId } },
@@ -75,6 +100,7 @@ export async function getWorkloadDetail(deps: Deps, orgId: string, workloadId: s
   const sample = reporting
     ? (await latestWorkloadSamples(deps.pool, w.hostId)).find((s) => s.workloadId === w.externalId)
     : undefined;
+  const lease = w.removedAt ? null : await currentLease(deps.prisma, orgId, w.id);
   return {
     id: w.id,
     externalId: w.externalId,
@@ -92,6 +118,7 @@ export async function getWorkloadDetail(deps: Deps, orgId: string, workloadId: s
     updatedAt: w.updatedAt.toISOString(),
     removedAt: w.removedAt?.toISOString() ?? null,
     host: w.host,
+    lease,
     now: sample
       ? {
           ts: sample.ts,

@@ -184,6 +184,7 @@ describe("fleet.workload", () => {
       updatedAt: expect.any(String),
       removedAt: null,
       host: { id: hostA, name: "alpha", status: "online", cpuCores: 8, intervalMs: 5000 },
+      lease: null,
       now: expect.objectContaining({ cpuCores: 0.75, netRxBps: 10, diskWriteBps: 40 }),
     });
   });
@@ -191,6 +192,33 @@ describe("fleet.workload", () => {
   it("still describes a removed workload, with when it went and no live figures", async () => {
     const res = await owner.query<Record<string, unknown>>("fleet.workload", { id: ids["vm-db"] });
     expect(res.data).toMatchObject({ name: "db", kind: "vm", removedAt: at(4).toISOString(), now: null });
+  });
+
+  it("shows who holds a leased workload, naming a user label by e-mail; an expired lease is none", async () => {
+    const since = at(5);
+    const workloadId = ids["c-web"] as string;
+    await t.prisma.workloadLease.create({
+      data: {
+        workloadId,
+        orgId: t.owner.orgId,
+        holder: "plan:p1",
+        acquiredBy: `user:${t.owner.userId}`,
+        since,
+        expiresAt: new Date(Date.now() + 60_000),
+      },
+    });
+    try {
+      const res = await owner.query<Record<string, unknown>>("fleet.workload", { id: ids["c-web"] });
+      expect(res.data?.lease).toEqual({ holder: "plan:p1", acquiredBy: t.owner.email, since: since.toISOString() });
+      await t.prisma.workloadLease.update({
+        where: { workloadId },
+        data: { expiresAt: new Date(Date.now() - 1000) },
+      });
+      const expired = await owner.query<Record<string, unknown>>("fleet.workload", { id: ids["c-web"] });
+      expect(expired.data?.lease).toBeNull();
+    } finally {
+      await t.prisma.workloadLease.delete({ where: { workloadId } });
+    }
   });
 });
 
