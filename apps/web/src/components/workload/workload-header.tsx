@@ -82,9 +82,10 @@ export function WorkloadHeader({ workload: w, actions }: { workload: WorkloadDet
           </Link>
         </span>
         {w.host.status !== "online" ? <HostStatusBadge status={w.host.status} /> : null}
-        <div className="ml-auto">
+        {/* A held workload is already moving or changing: a second migration would be refused. */}
+        <fieldset disabled={w.lease !== null} className="m-0 ml-auto min-w-0 border-0 p-0">
           <MigrateAction workload={w} />
-        </div>
+        </fieldset>
       </div>
 
       {actions}
