@@ -1,9 +1,13 @@
 // Live migration of an idle 128 MiB test guest back and forth between two qemu drivers acting as
 // two hosts (network namespaces joined by a veth pair when this machine allows, else loopback):
 // QEMU's downtime and total time, bytes sent, and the agents' own overhead around QMP `migrate`.
+// Then the control plane: a real server on PostgreSQL and two in-process agents, the guest moved
+// back and forth with migrations.start, for the overhead from the API call to QMP `migrate`.
 // Writes test/bench/results/migration.json; never passes or fails on time.
-//   npm run bench:migration [-- shared=20 copy=4]
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+//   npm run bench:migration [-- shared=20 copy=4 control=20]
+// BENCH_PHASE=driver or BENCH_PHASE=control-plane runs one phase and merges its figures into the
+// existing JSON file, leaving the other phase's as they were.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import {
@@ -17,11 +21,18 @@ import { canUseNetns, createNetnsPair, type NetnsPair } from "../support/netns.j
 import { ROOT } from "../support/processes.js";
 import { createDisk, ensureGuest, janitor, newVmStateDir, RecordingListener } from "../support/qemu.js";
 import { waitFor } from "../support/wait-for.js";
+import { type ControlPlaneRun, runControlPlaneMigrations } from "./lib/control-plane-migrations.js";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split("=") as [string, string]));
 const SHARED_RUNS = Number(args.shared ?? 20);
 const COPY_RUNS = Number(args.copy ?? 4);
+const CONTROL_RUNS = Number(args.control ?? 20);
 const GUEST_MIB = 128;
+const PHASE = process.env.BENCH_PHASE ?? "all";
+if (!["all", "driver", "control-plane"].includes(PHASE)) {
+  throw new Error(`BENCH_PHASE must be driver or control-plane (or unset for both), not ${PHASE}`);
+}
+const OUT = join(ROOT, "test/bench/results/migration.json");
 
 interface Host {
   name: string;
@@ -102,7 +113,8 @@ function series(runs: Run[]) {
   };
 }
 
-async function main() {
+/** The agent-level figures: two qemu drivers, no control plane. */
+async function driverPhase() {
   const netns = canUseNetns();
   const net: NetnsPair | undefined = netns ? createNetnsPair() : undefined;
   const shared = newVmStateDir();
@@ -150,32 +162,21 @@ async function main() {
     const sharedRuns = runs.filter((r) => r.storage === "shared");
     const copyRuns = runs.filter((r) => r.storage === "copy");
     const results = {
-      benchmark: "live migration of an idle test guest (kernel + busybox initramfs), TCG",
-      date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", kernel: release() },
-      guest: { memoryMiB: GUEST_MIB, disk: "64 MiB qcow2" },
       network: netns
         ? "two network namespaces joined by a veth pair; each host's QEMU runs in its namespace"
         : "loopback (network namespaces not available)",
       parameters: { downtimeLimitMs: 300, maxBandwidthBytesPerSec: 1024 * 1024 * 1024, pollIntervalMs: 100 },
       shared: series(sharedRuns),
       copy: series(copyRuns),
-      /**
-       * From the API call to QMP `migrate` being issued: measured by the control plane's
-       * benchmark (added later by the lead); this agent-level benchmark cannot see it.
-       */
-      controlPlaneOverheadMs: null,
       runs,
     };
-    const out = join(ROOT, "test/bench/results");
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, "migration.json"), `${JSON.stringify(results, null, 2)}\n`);
     console.info(
       `shared (${sharedRuns.length}): downtime p50 ${results.shared.downtimeMs.p50} p95 ${results.shared.downtimeMs.p95} ` +
         `max ${results.shared.downtimeMs.max} ms; guest pause p50 ${results.shared.guestPauseMs.p50} p95 ` +
         `${results.shared.guestPauseMs.p95} ms; total p50 ${results.shared.totalTimeMs.p50} p95 ` +
-        `${results.shared.totalTimeMs.p95} max ${results.shared.totalTimeMs.max} ms -> test/bench/results/migration.json`,
+        `${results.shared.totalTimeMs.p95} max ${results.shared.totalTimeMs.max} ms`,
     );
+    return results;
   } finally {
     for (const host of hosts) {
       await host.driver.stop();
@@ -184,6 +185,65 @@ async function main() {
     janitor.clean(shared);
     net?.remove();
   }
+}
+
+/** Through the control plane: real server, PostgreSQL, two agents, migrations.start. */
+async function controlPlanePhase() {
+  const runs: ControlPlaneRun[] = await runControlPlaneMigrations({
+    migrations: CONTROL_RUNS,
+    memoryMiB: GUEST_MIB,
+    log: (line) => console.info(line),
+  });
+  const controlPlane = {
+    date: new Date().toISOString(),
+    setup:
+      "real server (tsx, NODE_ENV=production) on a throw-away PostgreSQL; two in-process agents (qemu driver) " +
+      "as two hosts whose QEMUs run in two network namespaces joined by a veth pair; migrations.start over " +
+      "tRPC, guest from vm.create (32 MiB qcow2 template), shared storage, each migration waited for (succeeded) before the next, alternating A->B and B->A",
+    migrations: runs.length,
+    downtimeMs: summary(runs.map((r) => r.downtimeMs)),
+    totalTimeMs: summary(runs.map((r) => r.totalTimeMs)),
+    transferredBytes: summary(runs.map((r) => r.transferredBytes)),
+    apiToSucceededMs: summary(runs.map((r) => r.apiToSucceededMs)),
+    runs,
+  };
+  console.info(
+    `control plane (${runs.length}): overhead (API call -> QMP migrate) p50 ${percentile(
+      runs.map((r) => r.overheadMs),
+      50,
+    )} p95 ${percentile(
+      runs.map((r) => r.overheadMs),
+      95,
+    )} ms; downtime p50 ${controlPlane.downtimeMs.p50} p95 ${controlPlane.downtimeMs.p95} ms`,
+  );
+  return {
+    /**
+     * From the API call (Migration.apiCalledAt, set by migrations.start) to QMP `migrate` being
+     * issued on the source (Migration.migrateIssuedAt, reported by the source agent); one clock.
+     */
+    controlPlaneOverheadMs: { migrations: runs.length, ...summary(runs.map((r) => r.overheadMs)) },
+    controlPlane,
+  };
+}
+
+async function main() {
+  const previous: Record<string, unknown> = existsSync(OUT) ? JSON.parse(readFileSync(OUT, "utf8")) : {};
+  const driver = PHASE === "control-plane" ? undefined : await driverPhase();
+  const control = PHASE === "driver" ? undefined : await controlPlanePhase();
+  const results = {
+    ...previous,
+    benchmark: "live migration of an idle test guest (kernel + busybox initramfs), TCG",
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", kernel: release() },
+    guest: { memoryMiB: GUEST_MIB, disk: "64 MiB qcow2" },
+    ...(driver ?? {}),
+    ...(control ?? {}),
+  };
+  // Keys in a stable order: the summaries first, the per-run lists last.
+  const { runs, controlPlane, ...head } = results as Record<string, unknown>;
+  mkdirSync(join(ROOT, "test/bench/results"), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify({ ...head, runs, controlPlane }, null, 2)}\n`);
+  console.info(`-> test/bench/results/migration.json (${PHASE === "all" ? "both phases" : `${PHASE} phase`})`);
 }
 
 await main();
