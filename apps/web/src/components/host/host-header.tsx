@@ -11,6 +11,7 @@ import { Fact } from "@/components/ui/fact";
 import { RelativeTime } from "@/components/ui/relative-time";
 import type { HostDetail } from "@/lib/api-types";
 import { formatBytes, formatDateTime } from "@/lib/format";
+import { CreateVm } from "./create-vm";
 
 /** Drivers that run containers: a host with one of them can be deployed to. */
 const CONTAINER_DRIVERS = ["docker", "sim"];
@@ -37,6 +38,7 @@ export function HostHeader({ host }: { host: HostDetail }) {
         {host.teamName ? <Badge tone="info">{host.teamName}</Badge> : null}
         <div className="ml-auto flex flex-wrap items-center gap-2">
           <MaintenanceAction host={host} />
+          {host.drivers.includes("qemu") ? <CreateVm host={host} /> : null}
           {canDeploy ? (
             <Link
               href={`/deploy?host=${encodeURIComponent(host.id)}`}

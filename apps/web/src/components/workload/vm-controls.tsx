@@ -7,6 +7,7 @@
  */
 import { useCan } from "@/components/shell/use-can";
 import type { WorkloadDetail } from "@/lib/api-types";
+import { VmCloneDelete } from "./vm-clone-delete";
 import { VmLeaseBadge } from "./vm-lease-badge";
 import { VmMemory } from "./vm-memory";
 import { VmPowerActions } from "./vm-power-actions";
@@ -25,6 +26,7 @@ export function VmHeaderControls({ workload: w }: { workload: WorkloadDetail }) 
       <VmLeaseBadge lease={w.lease} />
       {isQemuVm(w) && canOperate ? <VmPowerActions workload={w} locked={locked} /> : null}
       {isQemuVm(w) && canOperate ? <VmMemory workload={w} locked={locked} /> : null}
+      {isQemuVm(w) && canOperate ? <VmCloneDelete workload={w} locked={locked} /> : null}
     </>
   );
 }
