@@ -110,11 +110,13 @@ export async function runColdMigration(deps: RunDeps, id: string): Promise<void>
       );
     }
     const why = [reason, ...notes].join("; ");
+    // Free the workload before the migration reads as ended: whoever sees "failed" or
+    // "cancelled" may act on the workload at once.
+    await releaseLease(prisma, m.workloadId, holder);
     await update({
       state: cancelled ? "cancelled" : "failed",
       error: cancelled ? `${m.error ?? "cancelled"}; ${notes.join("; ") || "nothing had moved"}` : why,
       finishedAt: new Date(),
     });
-    await releaseLease(prisma, m.workloadId, holder);
   }
 }

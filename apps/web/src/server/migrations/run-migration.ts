@@ -212,11 +212,13 @@ export async function runMigration(deps: RunDeps, id: string): Promise<void> {
       }
     }
     const why = migrated ? `${reason} (the VM left the source; check the target host)` : reason;
+    // Free the workload before the migration reads as ended: whoever sees "failed" or
+    // "cancelled" may act on the workload at once.
+    await releaseLease(prisma, m.workloadId, holder);
     await update({
       state: cancelled ? "cancelled" : "failed",
       error: cancelled ? (m.error ?? "cancelled") + (reason.includes("cancel") ? "" : `; ${reason}`) : why,
       finishedAt: new Date(),
     });
-    await releaseLease(prisma, m.workloadId, holder);
   }
 }
