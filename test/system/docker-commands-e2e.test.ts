@@ -4,15 +4,15 @@
 // and the engine's own words when it refuses.
 
 import { randomBytes } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommandView } from "../../apps/web/src/server/commands/command-view.js";
 import type { CommandEventView } from "../../apps/web/src/server/commands/queries.js";
-import { createEnrollmentToken } from "../../apps/web/src/server/enrollment/tokens.js";
 import { TrpcSession } from "../../apps/web/src/server/testing/trpc-client.js";
 import { type ContainerEngine, startEngine } from "../support/container-engines.js";
+import { startDockerAgent } from "../support/docker-agent.js";
 import { freePort, type SeededDatabase, startSeededDatabase } from "../support/postgres.js";
-import { AGENT_BIN, enrollAgent, newStateDir, type Proc, startProcess, startServer } from "../support/processes.js";
+import { type Proc, startServer } from "../support/processes.js";
 import { waitFor } from "../support/wait-for.js";
 import { fetchApp } from "./docker-commands-contract.js";
 import { appContext } from "./docker-commands-harness.js";
@@ -37,25 +37,7 @@ beforeAll(async () => {
   owner = new TrpcSession(serverUrl);
   expect((await owner.mutate("auth.signIn", { email: db.email, password: db.password })).status).toBe(200);
 
-  const { token } = await createEnrollmentToken(db.prisma, {
-    orgId: db.demo.orgId,
-    teamId: db.demo.teamId,
-    ttlMs: 60_000,
-  });
-  stateDir = newStateDir();
-  const enrolled = await enrollAgent(serverUrl, token, stateDir);
-  expect(enrolled.code, enrolled.output).toBe(0);
-  hostId = (JSON.parse(readFileSync(`${stateDir}/credentials.json`, "utf8")) as { hostId: string }).hostId;
-  agent = startProcess([
-    AGENT_BIN,
-    ...["run", "--state-dir", stateDir, "--interval-ms", "1000"],
-    ...["--drivers", "docker", "--docker-socket", engine.socketPath],
-  ]);
-  await waitFor(
-    async () => (await db.prisma.host.findUnique({ where: { id: hostId } }))?.status === "online",
-    30_000,
-    () => agent.output(),
-  );
+  ({ agent, hostId, stateDir } = await startDockerAgent(serverUrl, db, engine.socketPath));
 });
 
 afterAll(async () => {

@@ -8,8 +8,9 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { type ChartSeries, TimeSeriesChart } from "@/components/charts/time-series-chart";
+import type { ChartSeries } from "@/components/charts/time-series-chart";
 import { UsageCard } from "@/components/charts/usage-card";
+import { ioSeries, UsageCharts } from "@/components/charts/usage-charts";
 import type { MetricsRange, WorkloadDetail } from "@/lib/api-types";
 import { SERIES_COLORS } from "@/lib/chart-theme";
 import { EMPTY_SERIES, insertGaps, RANGE_BUCKET_SECONDS, RANGE_SECONDS } from "@/lib/fleet-live";
@@ -49,43 +50,14 @@ export function WorkloadCharts({ workload, range, onRangeChange }: WorkloadChart
         ? [{ label: "Allocated", color: SERIES_COLORS.memoryTotal, values: allocatedMem, reference: true }]
         : []),
     ];
-    const network: ChartSeries[] = [
-      { label: "Receive", color: SERIES_COLORS.rx, values: series.netRxBps },
-      { label: "Transmit", color: SERIES_COLORS.tx, values: series.netTxBps },
-    ];
-    const disk: ChartSeries[] = [
-      { label: "Read", color: SERIES_COLORS.read, values: series.diskReadBps },
-      { label: "Write", color: SERIES_COLORS.write, values: series.diskWriteBps },
-    ];
-    return { cpu, memory, network, disk };
+    return { cpu, memory, ...ioSeries(series) };
   }, [series, vcpus, memoryBytes]);
 
   const windowSeconds = RANGE_SECONDS[range];
 
   return (
     <UsageCard range={range} onRangeChange={onRangeChange} fetching={metrics.isFetching} error={metrics.error}>
-      <TimeSeriesChart title="CPU" unit="cores" ts={series.ts} series={charts.cpu} windowSeconds={windowSeconds} />
-      <TimeSeriesChart
-        title="Memory"
-        unit="bytes"
-        ts={series.ts}
-        series={charts.memory}
-        windowSeconds={windowSeconds}
-      />
-      <TimeSeriesChart
-        title="Network"
-        unit="bytesPerSecond"
-        ts={series.ts}
-        series={charts.network}
-        windowSeconds={windowSeconds}
-      />
-      <TimeSeriesChart
-        title="Disk"
-        unit="bytesPerSecond"
-        ts={series.ts}
-        series={charts.disk}
-        windowSeconds={windowSeconds}
-      />
+      <UsageCharts ts={series.ts} cpuUnit="cores" charts={charts} windowSeconds={windowSeconds} />
     </UsageCard>
   );
 }
