@@ -20,6 +20,7 @@ import { createDeployReconciler, type DeployReconciler } from "./deploy/reconcil
 import type { Config } from "./env.js";
 import { handleAgentBlobRequest } from "./gateway/blob-endpoint.js";
 import { handleEnrollRequest } from "./gateway/enroll-endpoint.js";
+import { createJobQueue, type JobQueue } from "./jobs/queue.js";
 import { type AgentGateway, createAgentGateway } from "./gateway/gateway.js";
 import { createLivenessSweeper, type LivenessSweeper } from "./gateway/liveness-sweeper.js";
 import { sendJson } from "./http/json.js";
@@ -209,11 +210,13 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     let deploy: DeployReconciler | null = null;
     let migrations: MigrationOrchestrator | null = null;
     let plans: PlanExecutor | null = null;
+    let jobs: JobQueue | null = null;
     try {
       await pool.query("SELECT 1").catch((err: Error) => {
         throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`);
       });
       const live = createLiveServer({ prisma, log, config });
+      jobs = createJobQueue(config.databaseUrl, log);
       const services: Services = {
         config,
         log,
@@ -221,6 +224,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         pool,
         live: live.publisher,
         signInLimits: createSignInLimits(),
+        jobs,
       };
       commands = createCommandDispatcher({
         ...services,
@@ -245,6 +249,8 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       // Resumes approved and running consolidation plans (their state is in the database).
       plans = createPlanExecutor(services);
       await plans.start();
+      // Features have defined their queues and workers by now.
+      await jobs.start();
       await listen();
       // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
       const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);
@@ -269,6 +275,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       await plans?.stop().catch(() => {});
       await migrations?.stop().catch(() => {});
       await commands?.stop().catch(() => {});
+      await jobs?.stop().catch(() => {});
       if (server.listening) await new Promise((done) => server.close(done));
       await pool.end().catch(() => {});
       await prisma.$disconnect().catch(() => {});
@@ -300,6 +307,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     await r.migrations.stop();
     await r.commands.stop();
     await r.sweeper.stop();
+    await r.services.jobs.stop();
     await r.next?.close().catch((err: unknown) => log.warn({ err }, "closing Next.js failed"));
     server.closeIdleConnections();
     const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);

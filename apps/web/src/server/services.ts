@@ -3,6 +3,7 @@ import type { createPrisma } from "@flotilla/db";
 import type { Pool } from "pg";
 import type { SignInLimits } from "./auth/sign-in.js";
 import type { Config } from "./env.js";
+import type { JobQueue } from "./jobs/queue.js";
 import type { LivePublisher } from "./live/publisher.js";
 import type { Logger } from "./logger.js";
 
@@ -16,4 +17,6 @@ export interface Services {
   pool: Pool;
   live: LivePublisher;
   signInLimits: SignInLimits;
+  /** Durable background jobs (pg-boss); define queues before app-server starts it. */
+  jobs: JobQueue;
 }
