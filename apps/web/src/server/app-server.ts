@@ -20,10 +20,10 @@ import { createDeployReconciler, type DeployReconciler } from "./deploy/reconcil
 import type { Config } from "./env.js";
 import { handleAgentBlobRequest } from "./gateway/blob-endpoint.js";
 import { handleEnrollRequest } from "./gateway/enroll-endpoint.js";
-import { createJobQueue, type JobQueue } from "./jobs/queue.js";
 import { type AgentGateway, createAgentGateway } from "./gateway/gateway.js";
 import { createLivenessSweeper, type LivenessSweeper } from "./gateway/liveness-sweeper.js";
 import { sendJson } from "./http/json.js";
+import { createJobQueue, type JobQueue } from "./jobs/queue.js";
 import { createLiveServer, LIVE_PATH, type LiveServer } from "./live/live-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMigrationOrchestrator, type MigrationOrchestrator } from "./migrations/orchestrator.js";
