@@ -5,8 +5,12 @@
  * and for roles that may operate workloads, power actions, memory and snapshots, all disabled
  * while the workload is held.
  */
+import { useQueryClient } from "@tanstack/react-query";
+import { useRef } from "react";
 import { useCan } from "@/components/shell/use-can";
 import type { WorkloadDetail } from "@/lib/api-types";
+import { useLiveEvent } from "@/lib/live-socket";
+import { useTRPC } from "@/lib/trpc";
 import { VmCloneDelete } from "./vm-clone-delete";
 import { VmLeaseBadge } from "./vm-lease-badge";
 import { VmMemory } from "./vm-memory";
@@ -17,9 +21,25 @@ function isQemuVm(w: WorkloadDetail): boolean {
   return w.kind === "vm" && w.driver === "qemu" && !w.removedAt;
 }
 
+/**
+ * A migration of this workload takes or frees its lease: each of its state changes refetches the
+ * workload, so the badge (and the disabled actions) follow without a reload.
+ */
+function useLeaseFollowsMigrations(workloadId: string): void {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const seen = useRef<string | null>(null);
+  useLiveEvent("migration:update", (e) => {
+    if (e.workloadId !== workloadId || seen.current === `${e.id}:${e.state}`) return;
+    seen.current = `${e.id}:${e.state}`;
+    void queryClient.invalidateQueries(trpc.fleet.workload.queryFilter({ id: workloadId }));
+  });
+}
+
 /** Below the workload's name: the lease, then the VM actions and memory. */
 export function VmHeaderControls({ workload: w }: { workload: WorkloadDetail }) {
   const canOperate = useCan("workloads.operate");
+  useLeaseFollowsMigrations(w.id);
   const locked = w.lease !== null;
   return (
     <>
