@@ -131,7 +131,9 @@ test("the lease badge while the guest is being migrated, and actions refused unt
   await expect(page.getByRole("button", { name: "Set memory" })).toBeDisabled();
 
   await page.goto("/migrations");
-  await page.getByRole("button", { name: `Cancel migration of ${guestName}` }).click();
+  const row = page.getByTestId("migration-row").filter({ hasText: guestName });
+  await expect(row).toHaveAttribute("data-state", /preparing|migrating/);
+  await row.getByRole("button", { name: /^Cancel migration of / }).click();
   await waitFor(async () => {
     const m = (await owner.query<{ state: string }>("migrations.get", { id: started.data?.id })).data;
     return m?.state === "cancelled";

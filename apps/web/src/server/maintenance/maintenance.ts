@@ -2,7 +2,8 @@
  * Host maintenance: a host in maintenance takes no placements (the deploy scheduler and the
  * planner only use online hosts) and keeps that status whatever its agent does (fleet/host-
  * liveness.ts only flips online <-> offline). Entering may evacuate it: plan the moves of all its
- * VMs and containers (plan-evacuation.ts), record an Evacuation and run it (run-evacuation.ts).
+ * VMs and containers (plan-evacuation.ts), record an Evacuation and have the migrations
+ * orchestrator run it (run-evacuation.ts), which also resumes it after a server restart.
  * Everything is scoped to the caller's organisation: another org's host is NOT_FOUND.
  */
 import { roleHasPermission } from "../access/permissions.js";
@@ -15,7 +16,7 @@ import {
   toEvacuationView,
 } from "./evacuation-view.js";
 import { planEvacuation } from "./plan-evacuation.js";
-import { runEvacuation } from "./run-evacuation.js";
+import { notifyEvacuation } from "./run-evacuation.js";
 
 export interface EnterMaintenanceInput {
   hostId: string;
@@ -63,7 +64,14 @@ export async function enterMaintenance(ctx: CommandContext, input: EnterMaintena
   if (!input.evacuate) return { hostId: host.id, status: "maintenance" as const, evacuation: null };
 
   let row = await prisma.evacuation.create({
-    data: { orgId: actor.orgId, hostId: host.id, concurrency: input.concurrency, requestedById: actor.userId },
+    data: {
+      orgId: actor.orgId,
+      hostId: host.id,
+      concurrency: input.concurrency,
+      requestedById: actor.userId,
+      storage: input.storage,
+      acceptVolumeLoss: input.acceptVolumeLoss,
+    },
   });
   ctx.live.evacuationUpdate(actor.orgId, toEvacuationUpdate(row));
   try {
@@ -80,10 +88,8 @@ export async function enterMaintenance(ctx: CommandContext, input: EnterMaintena
     return { hostId: host.id, status: "maintenance" as const, evacuation: toEvacuationView(row) };
   }
   ctx.live.evacuationUpdate(actor.orgId, toEvacuationUpdate(row));
-  const options = { storage: input.storage, acceptVolumeLoss: input.acceptVolumeLoss };
-  void runEvacuation(ctx, row.id, options).catch((err: unknown) =>
-    ctx.log.error({ err, evacuationId: row.id }, "evacuation failed to run"),
-  );
+  // The orchestrator (on whichever node claims it) runs it, and resumes it after a restart.
+  await notifyEvacuation(prisma, row.id);
   return { hostId: host.id, status: "maintenance" as const, evacuation: toEvacuationView(row) };
 }
 

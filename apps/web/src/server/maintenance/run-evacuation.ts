@@ -2,26 +2,50 @@
  * Runs an evacuation's planned moves through the migrations orchestrator (live for VMs, cold for
  * containers), at most `concurrency` at a time. A move that fails or is refused stops the
  * evacuation safely: no new move starts, the running ones finish (each is safe on its own), and
- * what ran stays recorded. Leaving maintenance cancels it the same way. Runs in the server
- * process that accepted maintenance.enter (see the report: not yet resumed after a restart).
+ * what ran stays recorded. Leaving maintenance cancels it the same way. The orchestrator runs it
+ * on the one node that claimed it; everything it needs is in the row, so a restarted server (or
+ * another node) resumes it: moves already started are followed, the rest are started.
  */
 import type { Prisma } from "@flotilla/db";
 import type { CommandContext } from "../commands/request-command.js";
+import { MIGRATIONS_CHANNEL } from "../migrations/migration-view.js";
 import { startMigration } from "../migrations/migrations.js";
+import type { RunDeps } from "../migrations/run-migration.js";
+import type { PrismaClient } from "../services.js";
 import { type EvacuationMove, movesOf, toEvacuationUpdate } from "./evacuation-view.js";
 
 const POLL_MS = 250;
 const ENDED = ["succeeded", "failed", "cancelled"];
+
+/** The orchestrator's notification payload for an evacuation (migrations send their bare id). */
+export const EVACUATION_PREFIX = "evacuation:";
+
+/** Wakes the orchestrator (on any node) to run the evacuation. */
+export async function notifyEvacuation(prisma: PrismaClient, id: string): Promise<void> {
+  await prisma.$executeRaw`SELECT pg_notify(${MIGRATIONS_CHANNEL}, ${EVACUATION_PREFIX + id})`;
+}
 
 export interface EvacuationOptions {
   storage: "shared" | "copy";
   acceptVolumeLoss: boolean;
 }
 
-export async function runEvacuation(ctx: CommandContext, id: string, options: EvacuationOptions): Promise<void> {
-  const { prisma, live } = ctx;
-  const log = ctx.log.child({ evacuationId: id });
+/** Ends without touching the row: the orchestrator is stopping, and a restart resumes it. */
+class StoppingError extends Error {}
+
+export async function runEvacuation(deps: RunDeps, id: string): Promise<void> {
+  const { prisma, live } = deps;
+  const log = deps.log.child({ evacuationId: id });
   let row = await prisma.evacuation.findUniqueOrThrow({ where: { id } });
+  if (row.state !== "running") return; // ended (or never planned) before this node claimed it
+  const options: EvacuationOptions = { storage: row.storage, acceptVolumeLoss: row.acceptVolumeLoss };
+  // The server acts for whoever asked (null role: the permission was checked at maintenance.enter).
+  const ctx: CommandContext = {
+    prisma,
+    live,
+    log,
+    actor: { orgId: row.orgId, userId: row.requestedById, role: null, ip: null },
+  };
   const moves: EvacuationMove[] = movesOf(row);
   let failure: string | null = null;
 
@@ -41,6 +65,16 @@ export async function runEvacuation(ctx: CommandContext, id: string, options: Ev
     (await prisma.evacuation.findUniqueOrThrow({ where: { id }, select: { state: true } })).state === "cancelled";
 
   async function launch(move: EvacuationMove): Promise<void> {
+    // Started before a restart, but the row was not saved after: follow that one, start no other.
+    const earlier = await prisma.migration.findFirst({
+      where: { evacuationId: id, workloadId: move.workloadId },
+      orderBy: { apiCalledAt: "desc" },
+      select: { id: true },
+    });
+    if (earlier) {
+      Object.assign(move, { migrationId: earlier.id, state: "running" });
+      return;
+    }
     try {
       const m = await startMigration(ctx, {
         workloadId: move.workloadId,
@@ -69,6 +103,7 @@ export async function runEvacuation(ctx: CommandContext, id: string, options: Ev
   try {
     let stopping = false;
     for (;;) {
+      if (deps.stopping()) throw new StoppingError();
       if (!stopping && (failure !== null || (await cancelled()))) stopping = true;
       const running = moves.filter((m) => m.state === "running");
       const pending = moves.filter((m) => m.state === "pending");
@@ -82,6 +117,7 @@ export async function runEvacuation(ctx: CommandContext, id: string, options: Ev
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   } catch (err) {
+    if (err instanceof StoppingError) return;
     failure ??= `the evacuation stopped: ${(err as Error).message}`;
     log.error({ err }, "evacuation run failed");
   }
