@@ -47,7 +47,7 @@ interface Run extends MigrationResult {
   to: string;
   /** migrationSource + prepareIncoming: the target's QEMU up and listening. */
   prepareMs: number;
-  /** The migrateOut call: QMP setup, migration, source cleanup. */
+  /** The migrateOut call: QMP setup and migration (the source's cleanup comes after the target confirms). */
   migrateOutMs: number;
   /** From migrationSource to the target having adopted the VM. */
   endToEndMs: number;
@@ -85,6 +85,8 @@ async function migrateOnce(from: Host, to: Host, uuid: string, storage: StorageM
   }
   const t2 = performance.now();
   const { resumedAt } = await arrived;
+  // The target confirmed the guest runs there: the source removes its paused copy.
+  await from.driver.finishSource(uuid, "confirmed", storage);
   const t3 = performance.now();
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {

@@ -11,10 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createQemuDriver,
   type MigrationProgress,
+  NotConfirmedError,
   type QemuDriver,
+  QmpClient,
   type VmDefinition,
   VmError,
 } from "../../apps/agent/src/drivers/qemu/index.js";
+import { vmRuntimePaths } from "../../apps/agent/src/drivers/qemu/vm-definition.js";
 import { createLogger, createSilentLogger } from "../../apps/agent/src/logger.js";
 import { createNetnsPair, type NetnsPair, NetnsPoller } from "../support/netns.js";
 import {
@@ -124,6 +127,8 @@ describe("live migration between two hosts (network namespaces)", () => {
       });
     const switchAt = Date.now();
     await arrived;
+    // The target confirmed it runs there: the source removes its paused copy (the control plane's step 5).
+    expect(await here.driver.finishSource(vm.uuid, "confirmed", storage)).toEqual({ status: "removed" });
     const from = here;
     [here, there] = [there, here];
     return { result, reports, target, source: from, switchAt };
@@ -267,6 +272,42 @@ describe("live migration between two hosts (network namespaces)", () => {
     await answersAt(here, 10_000);
   });
 
+  it("a guest that arrives but does not run on the target resumes on its source, with the reason", async () => {
+    const sent = await here.driver.migrationSource(vm.uuid);
+    const target = await there.driver.prepareIncoming(sent, { listenHost: there.ip, storage: "shared" });
+    // Someone (or a fault) pauses the guest on the target the moment it resumes there.
+    const admin = await QmpClient.connect(vmRuntimePaths(there.stateDir, vm.uuid).qmpAdminSocket, { timeoutMs: 5000 });
+    admin.onEvent((event) => {
+      if (event.event === "RESUME") void admin.execute("stop").catch(() => undefined);
+    });
+    const arrived = there.driver.awaitIncoming(vm.uuid);
+    arrived.catch(() => undefined);
+    try {
+      await here.driver.migrateOut(vm.uuid, target);
+      const error = await arrived.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(NotConfirmedError);
+      expect((error as Error).message).toMatch(/arrived (but is|and ran, then became) paused here/);
+    } finally {
+      admin.close();
+    }
+    // The target removed its copy; the source still holds the VM, paused after the migration.
+    await waitFor(() => runningQemuPids(there.stateDir).length === 0, 10_000);
+    expect(definitionsIn(there)).toEqual([]);
+    expect(await there.driver.inventory()).toEqual([]);
+    expect(await here.driver.finishSource(vm.uuid, "failed", "shared")).toEqual({ status: "running" });
+    await waitFor(
+      async () => (await here.driver.inventory()).some((w) => w.id === vm.uuid && w.state === "running"),
+      10_000,
+    );
+    await answersAt(here, 10_000);
+    // A VM running here is never removed as if it had left: that would lose it.
+    await expect(here.driver.finishSource(vm.uuid, "confirmed", "shared")).rejects.toThrow(/running here/);
+    expect(await here.driver.inventory()).toEqual([expect.objectContaining({ id: vm.uuid, state: "running" })]);
+  });
+
   it("a restarted agent on the target removes an incoming QEMU its predecessor left waiting", async () => {
     const copies = join(there.stateDir, "disks", vm.uuid);
     const filesIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
@@ -314,6 +355,7 @@ describe("live migration between two hosts (network namespaces)", () => {
       const target = await there.driver.prepareIncoming(sent, { listenHost: there.ip, storage: "shared" });
       const result = await here.driver.migrateOut(tapVm.uuid, target);
       await there.driver.awaitIncoming(tapVm.uuid);
+      await here.driver.finishSource(tapVm.uuid, "confirmed", "shared");
       const switchAt = Date.now();
       await waitFor(() => client.since(switchAt).some((r) => r.ok), 10_000);
       const seen = client.since(from);

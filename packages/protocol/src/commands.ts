@@ -12,6 +12,7 @@ import {
   vmClonePayloadSchema,
   vmCreatePayloadSchema,
   vmDeletePayloadSchema,
+  vmFinishSourcePayloadSchema,
   vmMigrateOutPayloadSchema,
   vmPrepareIncomingPayloadSchema,
   vmSetMemoryPayloadSchema,
@@ -224,8 +225,10 @@ export const commandSchema = z.discriminatedUnion("name", [
   command("vm.migration.prepare_incoming", vmPrepareIncomingPayloadSchema),
   /** Step 3 (source): progress data `vmMigrationProgressSchema`, result `vmMigrateOutResultSchema`. */
   command("vm.migration.migrate_out", vmMigrateOutPayloadSchema),
-  /** Step 4 (target): resolves once the VM runs there. Result: `vmAwaitIncomingResultSchema`. */
+  /** Step 4 (target): resolves once the VM arrived and was confirmed running there (or not). Result: `vmAwaitIncomingResultSchema`. */
   command("vm.migration.await_incoming", vmTargetPayloadSchema),
+  /** Step 5 (source): remove the migrated VM here, or resume it when the target did not confirm. */
+  command("vm.migration.finish_source", vmFinishSourcePayloadSchema),
   /** On failure or cancel: the target removes its incoming QEMU and copied disks. */
   command("vm.migration.abort_incoming", vmAbortIncomingPayloadSchema),
 ]);

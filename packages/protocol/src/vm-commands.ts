@@ -172,6 +172,20 @@ export const vmAbortIncomingPayloadSchema = z
   .object({ workloadId: idSchema, reason: z.string().max(1000).optional() })
   .strict();
 
+/**
+ * Step 5 (source), after step 4 said whether the VM runs on the target. confirmed: it does, so
+ * the paused QEMU left here is quit and the VM removed from this host (with its disks when they
+ * were copied). failed: the target did not confirm and removed its copy, so the VM resumes here.
+ */
+export const vmFinishSourcePayloadSchema = z
+  .object({
+    workloadId: idSchema,
+    outcome: z.enum(["confirmed", "failed"]),
+    storage: vmStorageModeSchema,
+    reason: z.string().max(1000).optional(),
+  })
+  .strict();
+
 /** `command_progress.data` of vm.migration.migrate_out. */
 export const vmMigrationProgressSchema = z.object({
   phase: z.enum(["disks", "memory", "switchover", "completed"]),
@@ -201,4 +215,14 @@ export const vmMigrateOutResultSchema = z.object({
   /** The agent's clock when QMP `migrate` (or the first disk mirror) was issued. */
   migrateIssuedAt: z.number().nullable().optional(),
 });
-export const vmAwaitIncomingResultSchema = z.object({ arrivedAt: z.number(), resumedAt: z.number().nullable() });
+/**
+ * vm.migration.await_incoming's result. confirmed: the VM arrived and QEMU reports it running
+ * (then also arrivedAt). Not confirmed: it arrived but did not run, and the target removed its
+ * copy: the source may resume the VM (vm.migration.finish_source, outcome failed).
+ */
+export const vmAwaitIncomingResultSchema = z.object({
+  confirmed: z.boolean(),
+  arrivedAt: z.number().nullable(),
+  resumedAt: z.number().nullable(),
+  reason: z.string().optional(),
+});

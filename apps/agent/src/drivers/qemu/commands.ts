@@ -6,6 +6,7 @@
  */
 import type { CommandErrorCode } from "@flotilla/protocol";
 import { CommandError, type CommandHandlerContext, type CommandHandlers } from "../../commands/handler.js";
+import { NotConfirmedError } from "./migration-in.js";
 import type { MigrationSource } from "./migration-types.js";
 import type { QemuDriver } from "./qemu-driver.js";
 import type { TemplateVmSpec } from "./templates.js";
@@ -115,7 +116,18 @@ export function createVmCommandHandlers(driver: QemuDriver): CommandHandlers {
         return { ...result, migrateIssuedAt };
       }),
     "vm.migration.await_incoming": ({ workloadId }) =>
-      run(async () => ({ ...(await driver.awaitIncoming(workloadId)) })),
+      run(async () => {
+        try {
+          return { confirmed: true, ...(await driver.awaitIncoming(workloadId)) };
+        } catch (error) {
+          // Arrived but not running, and removed here: the control plane resumes it on the source.
+          if (error instanceof NotConfirmedError)
+            return { confirmed: false, arrivedAt: null, resumedAt: null, reason: error.message };
+          throw error;
+        }
+      }),
+    "vm.migration.finish_source": ({ workloadId, outcome, storage }) =>
+      run(async () => ({ ...(await driver.finishSource(workloadId, outcome, storage)) })),
     "vm.migration.abort_incoming": ({ workloadId, reason }) =>
       run(async () => void (await driver.abortIncoming(workloadId, reason))),
   };

@@ -17,7 +17,7 @@ import type { Logger } from "../../logger.js";
 import { QemuDriver, type QemuDriverOptions } from "./qemu-driver.js";
 import { canRun } from "./qemu-process.js";
 
-export type { IncomingResult, PrepareIncomingOptions } from "./migration-in.js";
+export { type IncomingResult, NotConfirmedError, type PrepareIncomingOptions } from "./migration-in.js";
 export type { MigrateOutOptions } from "./migration-out.js";
 export {
   type MigrationProgress,

@@ -1,8 +1,10 @@
 /**
  * The target half of a live migration: a QEMU built from the source's definition, started with
  * `-incoming` and paused until the stream has arrived; with copied storage also an NBD server
- * the source mirrors the disks into. It watches its own QEMU: on completion the driver adopts the
- * VM; on failure (source cancelled, stream broken, QEMU died, timeout) everything it made is
+ * the source mirrors the disks into. It watches its own QEMU: on completion it confirms the VM
+ * runs here (QEMU reports it running, and still after a short settle) and the driver adopts it;
+ * a VM that arrived but does not run is removed (NotConfirmedError: the source may resume it).
+ * On failure (source cancelled, stream broken, QEMU died, timeout) everything it made is
  * removed. The VM only enters the inventory once it has arrived, so it never shows on two hosts.
  */
 import { randomUUID } from "node:crypto";
@@ -45,6 +47,19 @@ export interface IncomingHost {
 }
 
 const HOST = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
+/** How long QEMU may take to report the arrived guest running. */
+const CONFIRM_WITHIN_MS = 3_000;
+/** It must still run this long after: a guest that stops or crashes at once has not arrived. */
+const CONFIRM_SETTLE_MS = 300;
+
+/** The VM arrived but did not run here; this host removed its copy, so the source may resume it. */
+export class NotConfirmedError extends VmError {
+  constructor(message: string) {
+    super("failed", message);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class IncomingMigration {
   readonly done: Promise<IncomingResult>;
@@ -54,6 +69,7 @@ export class IncomingMigration {
   private qmp: QmpClient | undefined;
   private pid: number | undefined;
   private finished = false;
+  private confirming = false;
   private timer: NodeJS.Timeout | undefined;
   /** The disk files this migration made: the only ones its cleanup deletes. */
   private readonly created: string[] = [];
@@ -159,7 +175,11 @@ export class IncomingMigration {
   }
 
   private async arrive(): Promise<void> {
-    if (this.finished) return;
+    if (this.finished || this.confirming) return;
+    this.confirming = true;
+    const problem = await this.confirmRunning();
+    if (this.finished) return; // QEMU exited or the migration was aborted meanwhile
+    if (problem) return this.fail(problem, true);
     this.finished = true;
     clearTimeout(this.timer);
     try {
@@ -174,13 +194,42 @@ export class IncomingMigration {
     }
   }
 
-  private async fail(reason: string): Promise<void> {
+  /** Null when the arrived VM runs here; otherwise why it does not. */
+  private async confirmRunning(): Promise<string | null> {
+    const status = async () =>
+      (
+        await this.qmp
+          ?.execute<{ status: string }>("query-status")
+          .catch((error: Error) => ({ status: `unreachable (${error.message})` }))
+      )?.status ?? "unreachable";
+    // QEMU reports the migration completed just before it resumes the guest.
+    const deadline = Date.now() + CONFIRM_WITHIN_MS;
+    let now = await status();
+    while (now !== "running" && Date.now() < deadline && !this.finished) {
+      await sleep(50);
+      now = await status();
+    }
+    if (now !== "running") return `the VM arrived but is ${now} here, not running`;
+    await sleep(CONFIRM_SETTLE_MS);
+    now = await status();
+    return now === "running" ? null : `the VM arrived and ran, then became ${now} here`;
+  }
+
+  /** `notConfirmed`: it arrived but did not run; reported only once this copy is gone. */
+  private async fail(reason: string, notConfirmed = false): Promise<void> {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.timer);
     this.host.log.warn({ vm: this.def.name, reason }, "incoming migration failed; cleaning up");
-    await this.cleanUp().catch((error: unknown) => this.host.log.error({ err: error }, "incoming cleanup failed"));
-    this.settle.reject(new VmError("failed", `${this.def.name}: ${reason}`));
+    try {
+      await this.cleanUp();
+    } catch (error) {
+      this.host.log.error({ err: error }, "incoming cleanup failed");
+      // Its QEMU may live on: the source must not resume a VM that may still run here.
+      notConfirmed = false;
+    }
+    const message = `${this.def.name}: ${reason}`;
+    this.settle.reject(notConfirmed ? new NotConfirmedError(message) : new VmError("failed", message));
   }
 
   private async cleanUp(): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type MigrationSource,
   type MigrationTarget,
   migrationSourceSchema,
+  type StorageMode,
 } from "./migration-types.js";
 import { imageInfo } from "./qemu-img.js";
 import { isQemuAlive, readPidFile } from "./qemu-process.js";
@@ -35,6 +36,8 @@ export interface MigrationHost {
 
 export class VmMigrations {
   private readonly incoming = new Map<string, IncomingMigration>();
+  /** VMs sent away and waiting here for finishSource: where they went. */
+  private readonly departed = new Map<string, string>();
 
   constructor(private readonly host: MigrationHost) {}
 
@@ -104,20 +107,61 @@ export class VmMigrations {
     await Promise.all([...this.incoming.values()].map((m) => m.abort("the agent is stopping")));
   }
 
+  /**
+   * Sends the VM to the target. Once QEMU completed the migration the VM is left here paused
+   * (QEMU's postmigrate) until finishSource: removed when the target confirmed it runs there,
+   * resumed when it did not.
+   */
   migrateOut(uuid: string, options: MigrateOutOptions): Promise<MigrationResult> {
     const { registry, queue, log } = this.host;
     return queue.run(uuid, async () => {
       const entry = registry.findRunning(uuid);
       if (options.uuid && options.uuid !== uuid) throw new VmError("invalid", "the target was prepared for another VM");
       const result = await new OutgoingMigration(entry.monitor, entry.def, options, log).run();
+      this.departed.set(uuid, options.uri);
+      return result;
+    });
+  }
+
+  /** Step 5 on the source: see vmFinishSourcePayloadSchema. Asked again, it does nothing more. */
+  finishSource(uuid: string, outcome: "confirmed" | "failed", storage: StorageMode): Promise<{ status: string }> {
+    const { registry, queue } = this.host;
+    return queue.run(uuid, async () => {
+      const entry = registry.entries.get(uuid);
+      if (!entry) {
+        if (outcome === "confirmed") return { status: "removed" }; // removed by an earlier ask
+        throw new VmError("not_found", `${uuid} is not on this host: it cannot be resumed here`);
+      }
+      const status = entry.monitor
+        ? (await entry.monitor.execute<{ status: string }>("query-status")).status
+        : "shutoff";
+      if (outcome === "failed") {
+        if (status === "running") return { status };
+        // Only a VM whose migration completed is resumed: another pause was somebody's choice.
+        if (status !== "postmigrate")
+          throw new VmError("conflict", `${entry.def.name} is ${status} here, not waiting after a migration`);
+        await entry.monitor?.execute("cont"); // QEMU takes its disks back from the target first
+        this.departed.delete(uuid);
+        registry.emit(entry, {
+          kind: "workload.resumed",
+          workloadId: uuid,
+          message: `${entry.def.name} resumed here: the target did not confirm it runs there`,
+          data: { migrationFailed: true },
+        });
+        return { status: "running" };
+      }
+      // Never remove a VM that did not leave: it would be lost.
+      if (status !== "postmigrate")
+        throw new VmError("conflict", `${entry.def.name} is ${status} here: its migration did not complete`);
       await retireMigratedVm(registry, entry, {
         stateDir: this.host.stateDir,
         diskDir: this.host.diskDir,
-        deleteDisks: result.storage === "copy",
+        deleteDisks: storage === "copy",
         others: [...registry.entries.values()].filter((e) => e !== entry).map((e) => e.def),
-        destination: options.uri,
+        destination: this.departed.get(uuid) ?? "the migration target",
       });
-      return result;
+      this.departed.delete(uuid);
+      return { status: "removed" };
     });
   }
 

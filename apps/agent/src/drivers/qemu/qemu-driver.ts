@@ -14,7 +14,7 @@ import type { Driver, DriverListener } from "../driver.js";
 import { createVmCommandHandlers } from "./commands.js";
 import type { IncomingResult, PrepareIncomingOptions } from "./migration-in.js";
 import type { MigrateOutOptions } from "./migration-out.js";
-import type { MigrationResult, MigrationSource, MigrationTarget } from "./migration-types.js";
+import type { MigrationResult, MigrationSource, MigrationTarget, StorageMode } from "./migration-types.js";
 import { VmMigrations } from "./migrations.js";
 import { SerialQueue } from "./serial-queue.js";
 import * as snapshots from "./snapshots.js";
@@ -275,17 +275,28 @@ export class QemuDriver implements Driver {
   }
 
   /**
-   * Migration step 3, on the source: sends the running VM to the target. On success the VM is
-   * gone from this host (QEMU quit, definition removed, copied disks deleted); on failure or
-   * cancel it keeps running here and the VmError says why.
+   * Migration step 3, on the source: sends the running VM to the target. On success the VM waits
+   * here, paused, for finishSource; on failure or cancel it keeps running here and the VmError
+   * says why.
    */
   migrateOut(uuid: string, options: MigrateOutOptions): Promise<MigrationResult> {
     return this.migrations.migrateOut(uuid, options);
   }
 
-  /** Migration step 4, on the target: resolves once the VM runs here; rejects with why it did not arrive. */
+  /**
+   * Migration step 4, on the target: resolves once the VM runs here; rejects with why it did not
+   * arrive (a NotConfirmedError when it arrived but did not run, and was removed here).
+   */
   awaitIncoming(uuid: string): Promise<IncomingResult> {
     return this.migrations.awaitIncoming(uuid);
+  }
+
+  /**
+   * Migration step 5, on the source: confirmed, the VM is removed from this host (QEMU quit,
+   * definition removed, copied disks deleted); failed, it resumes here.
+   */
+  finishSource(uuid: string, outcome: "confirmed" | "failed", storage: StorageMode): Promise<{ status: string }> {
+    return this.migrations.finishSource(uuid, outcome, storage);
   }
 
   /** Gives up on an incoming migration (the source failed): its QEMU and copied disks are removed. */

@@ -94,6 +94,7 @@ export const COMMAND_PERMISSIONS = {
   "vm.migration.migrate_out": "migrations.run",
   "vm.migration.await_incoming": "migrations.run",
   "vm.migration.abort_incoming": "migrations.run",
+  "vm.migration.finish_source": "migrations.run",
 } as const satisfies Record<CommandName, RolePermission>;
 
 export function permissionForCommand(name: CommandName): RolePermission {

@@ -1,10 +1,13 @@
 /**
  * One live migration, step by step across the two agents: source (definition + disk sizes) ->
  * target prepares an incoming QEMU -> source migrates out (progress relayed to browsers) ->
- * target confirms arrival -> ownership moves in the database. Every step's command id and the
- * state are in the Migration row, so a restarted server picks up where it stopped (the steps'
- * idempotency keys return the commands already asked for). On failure or cancel the target is
- * told to give up and the VM keeps running on the source; the reason is recorded.
+ * target confirms the VM runs there (QEMU says running) -> the source is told to remove its
+ * paused copy and ownership moves in the database. If the target does not confirm, it removes
+ * its copy and the source resumes the VM; the migration reads failed with the target's reason.
+ * Every step's command id and the state are in the Migration row, so a restarted server picks up
+ * where it stopped (the steps' idempotency keys return the commands already asked for). On
+ * failure or cancel before the VM left, the target is told to give up and the VM keeps running
+ * on the source; the reason is recorded.
  */
 import type { Prisma } from "@flotilla/db";
 import { type Command, vmMigrationProgressSchema } from "@flotilla/protocol";
@@ -24,6 +27,11 @@ export interface RunDeps extends Pick<Services, "prisma" | "live"> {
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
+
+/** The target reported the VM arrived but does not run there (and removed its copy). */
+class NotConfirmedError extends Error {
+  override readonly name = "NotConfirmedError";
+}
 
 export async function runMigration(deps: RunDeps, id: string): Promise<void> {
   const { prisma, live } = deps;
@@ -62,6 +70,11 @@ export async function runMigration(deps: RunDeps, id: string): Promise<void> {
     if (m[column] !== view.id) await update({ [column]: view.id });
     return awaitCommand(ctx, name, view.id, { stopping: deps.stopping, ...(onTick ? { onTick } : {}) });
   }
+
+  const finishSource = (outcome: "confirmed" | "failed", reason?: string): Command => ({
+    name: "vm.migration.finish_source",
+    payload: { workloadId: m.externalId, outcome, storage: m.storage ?? "shared", ...(reason ? { reason } : {}) },
+  });
 
   let prepared = m.prepareCommandId !== null;
   let migrated = false;
@@ -139,7 +152,7 @@ export async function runMigration(deps: RunDeps, id: string): Promise<void> {
       progress: 1,
       phase: "completed",
     });
-    await step(
+    const arrival = (await step(
       "await",
       "awaitCommandId",
       m.targetHostId,
@@ -148,12 +161,20 @@ export async function runMigration(deps: RunDeps, id: string): Promise<void> {
         payload: { workloadId: m.externalId },
       },
       2 * MINUTE,
-    );
+    )) as { confirmed?: boolean; reason?: string };
+    // An agent from before the confirm phase reports no `confirmed`: it resolves only once the VM runs.
+    if (arrival.confirmed === false) throw new NotConfirmedError(arrival.reason ?? "the target did not confirm");
+    // Asked before ownership moves, so the source's cleanup is durable even if this server stops now.
+    const finish = await requestStep(ctx, id, "finish", m.sourceHostId, finishSource("confirmed"), 10 * MINUTE);
     m = await moveOwnership(prisma, m, holder);
     live.migrationUpdate(m.orgId, toMigrationUpdate(m));
     live.hostInventory(m.orgId, { hostId: m.sourceHostId });
     live.hostInventory(m.orgId, { hostId: m.targetHostId });
     log.info({ downtimeMs: m.downtimeMs, totalTimeMs: m.totalTimeMs }, "migration succeeded");
+    // The VM runs on the target and is the target's: the source's cleanup no longer decides anything.
+    await awaitCommand(ctx, "finish", finish.id, { stopping: deps.stopping }).catch((err: unknown) =>
+      log.warn({ err }, "the source did not remove the migrated VM yet; its command stays queued for it"),
+    );
   } catch (err) {
     if (err instanceof OrchestratorStoppingError) return; // resumed after the restart
     await fail(err);
@@ -184,6 +205,22 @@ export async function runMigration(deps: RunDeps, id: string): Promise<void> {
     return event.id;
   }
 
+  /**
+   * The target said the VM did not run there and removed its copy: the paused source resumes.
+   * Returns the reason the migration failed, with what became of the VM.
+   */
+  async function resumeSource(reason: string): Promise<string> {
+    try {
+      const view = await requestStep(ctx, id, "resume-source", m.sourceHostId, finishSource("failed", reason), MINUTE);
+      await awaitCommand(ctx, "resume-source", view.id, { stopping: deps.stopping });
+      return `the target did not confirm the VM runs there: ${reason}; it runs on the source again`;
+    } catch (e) {
+      if (e instanceof OrchestratorStoppingError) throw e;
+      log.error({ err: e }, "resuming the VM on the source failed");
+      return `the target did not confirm the VM runs there: ${reason}; resuming it on the source failed too (${(e as Error).message}): it is paused on the source`;
+    }
+  }
+
   async function fail(err: unknown): Promise<void> {
     const cancelled = (await cancelRequested()) || (err instanceof StepFailedError && err.code === "cancelled");
     const reason =
@@ -211,7 +248,9 @@ export async function runMigration(deps: RunDeps, id: string): Promise<void> {
         log.warn({ err: e }, "could not ask the target to abort");
       }
     }
-    const why = migrated ? `${reason} (the VM left the source; check the target host)` : reason;
+    let why = reason;
+    if (err instanceof NotConfirmedError) why = await resumeSource(err.message);
+    else if (migrated) why = `${reason} (the VM left the source; check the target host)`;
     // Free the workload before the migration reads as ended: whoever sees "failed" or
     // "cancelled" may act on the workload at once.
     await releaseLease(prisma, m.workloadId, holder);
