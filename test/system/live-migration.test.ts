@@ -5,6 +5,8 @@
 // its HTTP server (user networking, hostfwd 127.0.0.1:8080 on whichever host runs it).
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QmpClient } from "../../apps/agent/src/drivers/qemu/index.js";
+import { vmRuntimePaths } from "../../apps/agent/src/drivers/qemu/vm-definition.js";
 import { createSilentLogger } from "../../apps/agent/src/logger.js";
 import type { MigrationView } from "../../apps/web/src/server/migrations/migration-view.js";
 import { TrpcSession } from "../../apps/web/src/server/testing/trpc-client.js";
@@ -174,5 +176,46 @@ describe("live migration through the control plane", () => {
     await waitFor(async () => (await A.driver.inventory()).length === 0, 10_000);
     const after = Date.now();
     await waitFor(() => pollers.B.since(after).some((r) => r.ok), 10_000);
+  });
+
+  it("a VM the target cannot confirm running stays on its source, running, and the migration says why", async () => {
+    const started = await owner.mutate<MigrationView>("migrations.start", {
+      workloadId,
+      targetHostId: A.hostId,
+      storage: "shared",
+      maxBandwidthBytesPerSec: 4 * 1024 * 1024,
+    });
+    const id = started.data?.id as string;
+    expect(id).toBeTruthy();
+    await waitFor(
+      async () => (await owner.query<MigrationView>("migrations.get", { id })).data?.state === "migrating",
+      60_000,
+    );
+    // A fault on the target: the guest is paused there the moment it resumes.
+    const admin = await QmpClient.connect(vmRuntimePaths(A.stateDir, uuid).qmpAdminSocket, { timeoutMs: 5000 });
+    admin.onEvent((event) => {
+      if (event.event === "RESUME") void admin.execute("stop").catch(() => undefined);
+    });
+    let done: MigrationView;
+    try {
+      done = await waitForMigration(id);
+    } finally {
+      admin.close();
+    }
+    expect(done.state).toBe("failed");
+    expect(done.error).toMatch(/the target did not confirm the VM runs there: .*paused.*; it runs on the source again/);
+    overheads.push(done.controlPlaneOverheadMs as number);
+
+    // Still B's, running there, answering; A holds nothing; the lease is gone.
+    expect((await db.prisma.workload.findUnique({ where: { id: workloadId } }))?.hostId).toBe(B.hostId);
+    expect(await db.prisma.workloadLease.count({ where: { workloadId } })).toBe(0);
+    await waitFor(async () => (await B.driver.inventory()).some((w) => w.id === uuid && w.state === "running"), 10_000);
+    await waitFor(async () => (await A.driver.inventory()).length === 0, 10_000);
+    const after = Date.now();
+    await waitFor(() => pollers.B.since(after).some((r) => r.ok), 10_000);
+    await waitFor(
+      async () => (await db.prisma.workload.findUnique({ where: { id: workloadId } }))?.state === "running",
+      10_000,
+    );
   });
 });

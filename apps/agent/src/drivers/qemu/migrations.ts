@@ -36,6 +36,8 @@ export interface MigrationHost {
 
 export class VmMigrations {
   private readonly incoming = new Map<string, IncomingMigration>();
+  /** How the last incoming migration of a VM ended when it failed (until the next one). */
+  private readonly failedIncoming = new Map<string, Error>();
   /** VMs sent away and waiting here for finishSource: where they went. */
   private readonly departed = new Map<string, string>();
 
@@ -57,13 +59,19 @@ export class VmMigrations {
       adopt: (def, pid) => this.adopt(def, pid),
     });
     this.incoming.set(uuid, incoming);
-    void incoming.done.catch(() => undefined).finally(() => this.incoming.delete(uuid));
+    this.failedIncoming.delete(uuid);
+    void incoming.done
+      .catch((error: Error) => void this.failedIncoming.set(uuid, error))
+      .finally(() => this.incoming.delete(uuid));
     return target;
   }
 
   async awaitIncoming(uuid: string): Promise<IncomingResult> {
     const incoming = this.incoming.get(uuid);
     if (incoming) return incoming.done;
+    // It ended before anyone asked (the control plane asks once the source is done): say how.
+    const failed = this.failedIncoming.get(uuid);
+    if (failed) throw failed;
     // Asked again after it arrived: the VM is simply here.
     if (!this.host.registry.entries.has(uuid)) throw new VmError("not_found", `no incoming migration of ${uuid}`);
     return { arrivedAt: Date.now(), resumedAt: null };

@@ -164,17 +164,19 @@ export async function runMigration(deps: RunDeps, id: string): Promise<void> {
     )) as { confirmed?: boolean; reason?: string };
     // An agent from before the confirm phase reports no `confirmed`: it resolves only once the VM runs.
     if (arrival.confirmed === false) throw new NotConfirmedError(arrival.reason ?? "the target did not confirm");
-    // Asked before ownership moves, so the source's cleanup is durable even if this server stops now.
+    // The VM runs on the target: the source removes its paused copy, then ownership moves (after
+    // the source's inventory dropped the VM, so that removal cannot land on the moved row).
     const finish = await requestStep(ctx, id, "finish", m.sourceHostId, finishSource("confirmed"), 10 * MINUTE);
+    await awaitCommand(ctx, "finish", finish.id, { stopping: deps.stopping }).catch((err: unknown) => {
+      if (err instanceof OrchestratorStoppingError) throw err;
+      // The VM runs on the target whatever the source says: it is the target's now.
+      log.warn({ err }, "the source did not remove the migrated VM; it may hold a paused copy");
+    });
     m = await moveOwnership(prisma, m, holder);
     live.migrationUpdate(m.orgId, toMigrationUpdate(m));
     live.hostInventory(m.orgId, { hostId: m.sourceHostId });
     live.hostInventory(m.orgId, { hostId: m.targetHostId });
     log.info({ downtimeMs: m.downtimeMs, totalTimeMs: m.totalTimeMs }, "migration succeeded");
-    // The VM runs on the target and is the target's: the source's cleanup no longer decides anything.
-    await awaitCommand(ctx, "finish", finish.id, { stopping: deps.stopping }).catch((err: unknown) =>
-      log.warn({ err }, "the source did not remove the migrated VM yet; its command stays queued for it"),
-    );
   } catch (err) {
     if (err instanceof OrchestratorStoppingError) return; // resumed after the restart
     await fail(err);
