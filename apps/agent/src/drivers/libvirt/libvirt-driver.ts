@@ -1,13 +1,16 @@
 /**
- * The `libvirt` driver, for hosts whose VMs libvirt manages: inventory, metrics and start/stop
- * through `virsh` (argument arrays, an explicit connection URI). Changes arrive from a running
+ * The `libvirt` driver, for hosts whose VMs libvirt manages: inventory, metrics, start/stop and
+ * the vm.* power, memory and snapshot commands (domain-commands.ts) through `virsh` (argument
+ * arrays, an explicit connection URI). Changes arrive from a running
  * `virsh event --all --loop`; every tick's `domstats` also reconciles states, so a change is
  * still noticed within one interval while the event stream is down (libvirtd restarting).
  */
 import type { ChildProcess } from "node:child_process";
 import type { Sample, Workload } from "@flotilla/protocol";
+import { CommandError, type CommandHandlers } from "../../commands/handler.js";
 import type { Logger } from "../../logger.js";
 import type { Driver, DriverEvent, DriverListener } from "../driver.js";
+import { createDomainCommandHandlers } from "./domain-commands.js";
 import { type DomainReading, domainSample, lifecycleEvents, toDomainWorkload } from "./domain-workload.js";
 import { runVirsh, type VirshOptions, watchEvents } from "./virsh.js";
 import {
@@ -114,12 +117,12 @@ export class LibvirtDriver implements Driver {
   }
 
   /** ACPI shutdown, then `destroy` after the timeout; `force` destroys at once. */
-  async stopWorkload(workloadId: string, force: boolean): Promise<void> {
+  async stopWorkload(workloadId: string, force: boolean, timeoutMs?: number): Promise<void> {
     const domain = await this.find(workloadId);
     if (domain.stats.state === "stopped") return;
     if (!force) {
       await runVirsh(this.virsh, ["shutdown", domain.uuid]);
-      const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? 60_000);
+      const deadline = Date.now() + (timeoutMs ?? this.options.shutdownTimeoutMs ?? 60_000);
       while (Date.now() < deadline) {
         const state = await this.stateOf(domain.uuid);
         if (state === "stopped" || state === undefined) return this.refresh();
@@ -132,6 +135,31 @@ export class LibvirtDriver implements Driver {
       if (state !== "stopped" && state !== undefined) throw error; // else it shut down meanwhile
     });
     await this.refresh();
+  }
+
+  commandHandlers(): CommandHandlers {
+    return createDomainCommandHandlers(this);
+  }
+
+  /** A known domain as last read (after a fresh read); throws not_found for an unknown uuid. */
+  async domain(uuid: string): Promise<Readonly<Pick<Domain, "uuid" | "name" | "stats">>> {
+    return this.find(uuid);
+  }
+
+  /** `virsh VERB UUID ...args` on a known domain, then the domains are read again; virsh's output. */
+  async onDomain(uuid: string, verb: string, args: readonly string[] = []): Promise<string> {
+    const domain = await this.find(uuid);
+    const out = await runVirsh(this.virsh, [verb, domain.uuid, ...args]);
+    await this.refresh();
+    return out;
+  }
+
+  /** As onDomain, for what only a running guest can do (suspend, reboot, setmem --live). */
+  async onRunningDomain(uuid: string, verb: string, args: readonly string[] = []): Promise<string> {
+    const domain = await this.find(uuid);
+    if (domain.stats.state !== "running")
+      throw new CommandError("command_failed", `${domain.name} is ${domain.stats.state}, not running`);
+    return this.onDomain(uuid, verb, args);
   }
 
   /** Re-reads every domain (coalesced: at most one running, one queued) and reports what changed. */
@@ -230,7 +258,7 @@ export class LibvirtDriver implements Driver {
   private async find(uuid: string): Promise<Domain> {
     await this.refresh();
     const domain = this.domains.get(uuid);
-    if (!domain) throw new Error(`no libvirt domain ${uuid}`);
+    if (!domain) throw new CommandError("not_found", `no libvirt domain ${uuid}`);
     return domain;
   }
 }

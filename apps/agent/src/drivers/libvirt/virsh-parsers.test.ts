@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   parseDomstats,
   parseEventLine,
+  parseSnapshotList,
   parseUuidNameList,
   readDomainStats,
   stateFromLibvirt,
@@ -125,5 +126,39 @@ describe("virsh parsers", () => {
     expect(parseEventLine("event 'reboot' for domain 'a'")).toEqual({ event: "reboot", domain: "a", detail: "" });
     expect(parseEventLine("events received: 3")).toBeUndefined();
     expect(parseEventLine("")).toBeUndefined();
+  });
+});
+
+describe("parseSnapshotList", () => {
+  it("reads virsh's table: name, creation time (with its zone) and the domain's state", () => {
+    const text = [
+      " Name          Creation Time               State",
+      "---------------------------------------------------",
+      " before-up     2026-11-29 03:50:12 +0000   running",
+      " cold.1        2026-11-29 05:01:02 +0100   shutoff",
+      "",
+    ].join("\n");
+    expect(parseSnapshotList(text)).toEqual([
+      {
+        id: "before-up",
+        name: "before-up",
+        createdAt: Date.UTC(2026, 10, 29, 3, 50, 12),
+        domainState: "running",
+        withMemory: true,
+        vmStateBytes: 0,
+      },
+      {
+        id: "cold.1",
+        name: "cold.1",
+        createdAt: Date.UTC(2026, 10, 29, 4, 1, 2),
+        domainState: "shutoff",
+        withMemory: false,
+        vmStateBytes: 0,
+      },
+    ]);
+  });
+
+  it("finds nothing in an empty list", () => {
+    expect(parseSnapshotList(" Name   Creation Time   State\n------------------------\n\n")).toEqual([]);
   });
 });

@@ -135,3 +135,39 @@ export function parseEventLine(line: string): LifecycleEvent | undefined {
   if (!m?.[1] || m[2] === undefined) return undefined;
   return { event: m[1], domain: m[2], detail: (m[3] ?? "").trim() };
 }
+
+export interface DomainSnapshot {
+  id: string;
+  name: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  /** The domain's state when taken: "running" snapshots hold the guest's memory too. */
+  domainState: string;
+  withMemory: boolean;
+  /** Unknown through virsh (0): the qemu driver's figure, kept for one shape of result. */
+  vmStateBytes: number;
+}
+
+/**
+ * `virsh snapshot-list DOMAIN`: a header, a rule, then "NAME  YYYY-MM-DD HH:MM:SS +ZZZZ  STATE"
+ * rows (names have no spaces here: the protocol's snapshot names are [A-Za-z0-9._-]).
+ */
+export function parseSnapshotList(text: string): DomainSnapshot[] {
+  const rows: DomainSnapshot[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^\s*(\S+)\s+(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) ([+-]\d{2})(\d{2})\s+(\S+)\s*$/.exec(line);
+    if (!m) continue;
+    const [, name, day, time, zh, zm, state] = m as unknown as string[];
+    const createdAt = Date.parse(`${day}T${time}${zh}:${zm}`);
+    if (!name || Number.isNaN(createdAt)) continue;
+    rows.push({
+      id: name,
+      name,
+      createdAt,
+      domainState: state ?? "",
+      withMemory: state === "running" || state === "paused",
+      vmStateBytes: 0,
+    });
+  }
+  return rows;
+}
