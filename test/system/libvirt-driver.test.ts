@@ -5,6 +5,7 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Sample, sampleSchema } from "@flotilla/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CommandHandlerContext } from "../../apps/agent/src/commands/handler.js";
 import { createLibvirtDriver, detectLibvirt, type LibvirtDriver } from "../../apps/agent/src/drivers/libvirt/index.js";
 import { createSilentLogger } from "../../apps/agent/src/logger.js";
 import {
@@ -107,6 +108,67 @@ describe("libvirt driver with a real libvirtd", () => {
     expect(rec.eventKinds(uuid).slice(-2)).toEqual(["workload.paused", "workload.resumed"]);
   });
 
+  it("pauses, resumes, balloons, snapshots (create, list, revert, delete) and reboots through vm.* commands", async () => {
+    const h = driver.commandHandlers();
+    const run = async <N extends keyof typeof h>(name: N, payload: Record<string, unknown>) => {
+      const handler = h[name];
+      if (!handler) throw new Error(`the libvirt driver has no ${name}`);
+      return handler(payload as never, commandContext());
+    };
+    const stateNow = async () => (await driver.inventory()).find((w) => w.id === uuid)?.state;
+
+    await run("vm.pause", { workloadId: uuid });
+    expect(virsh("domstate", name).trim()).toBe("paused");
+    expect(await stateNow()).toBe("paused");
+    await expect(run("vm.reboot", { workloadId: uuid })).rejects.toThrow(/is paused, not running/);
+    await run("vm.resume", { workloadId: uuid });
+    expect(virsh("domstate", name).trim()).toBe("running");
+    await expect(run("vm.resume", { workloadId: uuid })).rejects.toThrow(/is not paused/);
+
+    // The balloon: 96 of the 128 MiB it was given; more than that is refused before virsh runs.
+    expect(await run("vm.set_memory", { workloadId: uuid, memoryMiB: 96 })).toEqual({
+      memoryMiB: 96,
+      memoryBytes: 96 * MiB,
+    });
+    await waitUntil(() => /actual 98304/.test(virsh("dommemstat", name)), 15_000);
+    await expect(run("vm.set_memory", { workloadId: uuid, memoryMiB: 256 })).rejects.toThrow(/at most/);
+
+    const created = (await run("vm.snapshot.create", { workloadId: uuid, name: "snap-1" })) as {
+      snapshot: { name: string; withMemory: boolean; createdAt: number };
+    };
+    expect(created.snapshot).toMatchObject({ name: "snap-1", withMemory: true });
+    expect(Math.abs(created.snapshot.createdAt - Date.now())).toBeLessThan(120_000);
+    expect(virsh("snapshot-list", name, "--name").trim()).toBe("snap-1");
+    const listed = (await run("vm.snapshot.list", { workloadId: uuid })) as { snapshots: Array<{ name: string }> };
+    expect(listed.snapshots.map((s) => s.name)).toEqual(["snap-1"]);
+    await expect(run("vm.snapshot.create", { workloadId: uuid, name: "snap-1" })).rejects.toThrow(/snap-1/);
+
+    await run("vm.snapshot.revert", { workloadId: uuid, name: "snap-1" });
+    expect(virsh("domstate", name).trim()).toBe("running");
+    await run("vm.snapshot.delete", { workloadId: uuid, name: "snap-1" });
+    expect(virsh("snapshot-list", name, "--name").trim()).toBe("");
+    expect(((await run("vm.snapshot.list", { workloadId: uuid })) as { snapshots: unknown[] }).snapshots).toEqual([]);
+    await expect(run("vm.snapshot.revert", { workloadId: uuid, name: "snap-1" })).rejects.toThrow(/snap-1/);
+
+    // ACPI reboot: the guest powers itself off and libvirt starts it again, in the same domain.
+    await run("vm.reboot", { workloadId: uuid });
+    await sleep(2000);
+    expect(virsh("domstate", name).trim()).toBe("running");
+    await expect(run("vm.pause", { workloadId: "00000000-0000-4000-8000-000000000000" })).rejects.toThrow(
+      /no libvirt domain/,
+    );
+  });
+
+  it("powers the guest off at once (destroy) and starts it again", async () => {
+    const h = driver.commandHandlers();
+    await h["vm.poweroff"]?.({ workloadId: uuid }, commandContext());
+    expect(virsh("domstate", name).trim()).toBe("shut off");
+    expect((await driver.inventory()).find((w) => w.id === uuid)?.state).toBe("stopped");
+    await h["vm.start"]?.({ workloadId: uuid }, commandContext());
+    expect(virsh("domstate", name).trim()).toBe("running");
+    await sleep(12_000); // its acpid must be up for the ACPI stop next
+  });
+
   it("stops the guest through ACPI and sees the domain undefined", async () => {
     await driver.stopWorkload(uuid, false);
     expect((await driver.inventory()).find((w) => w.id === uuid)?.state).toBe("stopped");
@@ -118,6 +180,27 @@ describe("libvirt driver with a real libvirtd", () => {
     expect((await driver.inventory()).some((w) => w.id === uuid)).toBe(false);
   });
 });
+
+/** What a command handler gets from the agent's runner; here the test is the runner. */
+function commandContext(): CommandHandlerContext {
+  return {
+    commandId: `test-${Date.now()}`,
+    deadline: Date.now() + 60_000,
+    signal: new AbortController().signal,
+    log: createSilentLogger(),
+    progress: () => undefined,
+    output: () => undefined,
+    fetchBlob: () => Promise.reject(new Error("no blobs here")),
+  };
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await sleep(200);
+  }
+}
 
 async function waitForRemoval(rec: RecordingListener, id: string, from: number): Promise<void> {
   const deadline = Date.now() + 5000;
