@@ -47,7 +47,11 @@ export async function runEvacuation(deps: RunDeps, id: string): Promise<void> {
     actor: { orgId: row.orgId, userId: row.requestedById, role: null, ip: null },
   };
   const moves: EvacuationMove[] = movesOf(row);
-  let failure: string | null = null;
+  // Resumed after a move had failed: it still stops the evacuation.
+  const failedBefore = moves.find((m) => m.state === "failed" || m.state === "cancelled");
+  let failure: string | null = failedBefore
+    ? `${failedBefore.name}: ${failedBefore.error ?? failedBefore.state}`
+    : null;
 
   async function save(data: Prisma.EvacuationUpdateInput = {}): Promise<void> {
     const ended = moves.filter((m) => m.state !== "pending" && m.state !== "running").length;
