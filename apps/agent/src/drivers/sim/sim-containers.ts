@@ -8,6 +8,7 @@ import { CommandError, type CommandHandlers } from "../../commands/handler.js";
 import type { DriverEvent } from "../driver.js";
 import type { SimHostModel, SimWorkload } from "./host-model.js";
 import { between, createRandom, hashParts, hexFrom } from "./random.js";
+import { takeDepartingProfile } from "./sim-migration.js";
 
 const MiB = 1024 ** 2;
 /** What a container without limits looks like to the simulation (Docker would let it use the host). */
@@ -55,7 +56,12 @@ export function createSimContainerHandlers({ model, emit }: SimContainerDeps): C
 function createContainer(model: SimHostModel, payload: CommandPayload<"container.create">, seed: number): SimWorkload {
   const random = createRandom(seed);
   const id = hexFrom(seed, 64);
-  const name = payload.name ?? `sim_${id.slice(0, 12)}`;
+  let name = payload.name ?? `sim_${id.slice(0, 12)}`;
+  // A container moved here cold (sim-migration.ts) keeps its usage. Generated sim names repeat
+  // across hosts (nginx-1 on many), which a real fleet avoids: an arrival whose name is taken
+  // here gets this host's suffix rather than failing as Docker would.
+  const moved = payload.name ? takeDepartingProfile(payload.name, payload.image) : undefined;
+  if (moved && model.workloads.some((w) => w.workload.name === name)) name = `${name}-${hexFrom(model.seed, 4)}`;
   const holder = model.workloads.find((w) => w.workload.name === name);
   if (holder) {
     throw new CommandError(
@@ -82,7 +88,7 @@ function createContainer(model: SimHostModel, payload: CommandPayload<"container
     workload,
     managed: true,
     // A quiet service: a little CPU, a steady share of its memory.
-    profile: {
+    profile: moved ?? {
       seed,
       cpuBusy: between(random, 0.02, 0.15),
       memUsed: between(random, 0.2, 0.5),

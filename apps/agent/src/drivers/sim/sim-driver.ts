@@ -11,6 +11,7 @@ import { createWorkload, type SimHostModel, type SimWorkload } from "./host-mode
 import { createRandom, hashParts, pick } from "./random.js";
 import { createSimContainerHandlers } from "./sim-containers.js";
 import { createSimLogsHandler } from "./sim-logs.js";
+import { createSimMigrationHandlers } from "./sim-migration.js";
 import { sampleWorkload } from "./usage.js";
 
 export interface SimDriverOptions {
@@ -43,9 +44,11 @@ export class SimDriver implements Driver {
 
   commandHandlers(): CommandHandlers {
     const find = (id: string) => this.model.workloads.find((w) => w.workload.id === id);
+    const deps = { model: this.model, emit: this.emit.bind(this) };
     return {
       "container.logs": createSimLogsHandler(find, this.logLineEveryMs),
-      ...createSimContainerHandlers({ model: this.model, emit: (delta, event) => this.emit(delta, event) }),
+      ...createSimContainerHandlers(deps),
+      ...createSimMigrationHandlers(deps),
     };
   }
 

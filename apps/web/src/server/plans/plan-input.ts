@@ -7,6 +7,7 @@ import { workloadPercentiles } from "@flotilla/db";
 import type { PlanInput } from "@flotilla/planner";
 import { z } from "zod";
 import { AppError } from "../errors.js";
+import { COLD_MIGRATION_DRIVERS, LIVE_MIGRATION_DRIVERS } from "../migrations/record-migration.js";
 import type { Services } from "../services.js";
 
 const MIB = 1024 * 1024;
@@ -136,7 +137,10 @@ export async function buildPlanInput(ctx: PlanInputContext, scope: PlanScope, op
   return input;
 }
 
-/** VMs of the qemu driver move live, containers of the docker driver cold (see server/migrations). */
+/** VMs move live, containers cold, on the drivers that can (see server/migrations). */
 function isMovable(kind: string, driver: string): boolean {
-  return (kind === "vm" && driver === "qemu") || (kind === "container" && driver === "docker");
+  return (
+    (kind === "vm" && LIVE_MIGRATION_DRIVERS.includes(driver)) ||
+    (kind === "container" && COLD_MIGRATION_DRIVERS.includes(driver))
+  );
 }
