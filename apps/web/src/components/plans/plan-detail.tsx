@@ -65,6 +65,15 @@ function StandbyButton({ hostId, name }: { hostId: string; name: string }) {
   );
 }
 
+/** "all", "team", "group rack-a" or "3 hosts": what the plan was made for. */
+function scopeLabel(scope: unknown): string {
+  if (typeof scope === "string") return scope;
+  const s = (scope ?? {}) as { teamId?: string; group?: string; hostIds?: string[] };
+  if (s.group) return `host group ${s.group}`;
+  if (s.hostIds) return `${s.hostIds.length} hosts`;
+  return "team";
+}
+
 export function PlanDetail({ id }: { id: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -135,7 +144,7 @@ export function PlanDetail({ id }: { id: string }) {
         <h2 className="font-semibold text-base text-fg">Plan</h2>
         <StateBadge state={p.state} testId="plan-state" />
         <span className="text-fg-subtle text-xs">
-          created <RelativeTime value={p.createdAt} /> · scope {typeof p.scope === "string" ? p.scope : "team"}
+          created <RelativeTime value={p.createdAt} /> · scope {scopeLabel(p.scope)}
         </span>
         <div className="ml-auto flex items-center gap-2">
           {canApprove && p.state === "draft" ? (

@@ -20,9 +20,21 @@ export const MEMORY_CAPACITY_LABEL = "flotilla.memory-mb";
 /** Host label set by plans.markStandby: the host is kept empty (planned like a host in maintenance). */
 export const STANDBY_LABEL = "flotilla.standby";
 
+/** A host group's name, as operators type it (hosts.group). */
+export const hostGroupSchema = z
+  .string()
+  .trim()
+  .min(1, "a group name is required")
+  .max(64)
+  .regex(
+    /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u,
+    "letters, digits, spaces, '.', '_' or '-', starting with a letter or digit",
+  );
+
 export const planScopeSchema = z.union([
   z.literal("all"),
   z.object({ teamId: z.string().min(1).max(200) }).strict(),
+  z.object({ group: hostGroupSchema }).strict(),
   z.object({ hostIds: z.array(z.string().min(1).max(200)).min(1).max(5000) }).strict(),
 ]);
 export type PlanScope = z.infer<typeof planScopeSchema>;
@@ -70,6 +82,7 @@ export function hostCapacity(h: { cpuCores: number; memoryBytes: bigint; labels:
 function scopeWhere(orgId: string, scope: PlanScope) {
   if (scope === "all") return { orgId };
   if ("teamId" in scope) return { orgId, teamId: scope.teamId };
+  if ("group" in scope) return { orgId, group: scope.group };
   return { orgId, id: { in: scope.hostIds } };
 }
 
@@ -96,7 +109,10 @@ export async function buildPlanInput(ctx: PlanInputContext, scope: PlanScope, op
       maintenance: h.status === "maintenance" || labelsOf(h.labels)[STANDBY_LABEL] !== undefined,
     }))
     .filter((h) => h.cpu > 0 && h.memoryMb > 0);
-  if (hosts.length === 0) throw new AppError("invalid", "No online host with a known size in this scope.");
+  if (hosts.length === 0) {
+    const where = typeof scope === "object" && "group" in scope ? ` (host group ${scope.group})` : "";
+    throw new AppError("invalid", `No online host with a known size in this scope${where}.`);
+  }
 
   const rows = await ctx.prisma.workload.findMany({
     where: { hostId: { in: hosts.map((h) => h.id) }, removedAt: null, state: "running" },

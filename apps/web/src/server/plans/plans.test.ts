@@ -37,6 +37,10 @@ async function host(orgId: string, teamId: string, name: string, extra: Record<s
       status: "online",
       cpuCores: 8,
       memoryBytes: 8n * GiB,
+      // No agent reports for these hosts: seen now, on an hourly interval, so the liveness sweeper
+      // leaves them online for the test (it marks hosts never seen offline at its next pass).
+      lastSeenAt: new Date(),
+      intervalMs: 3_600_000,
       ...extra,
     },
   });
@@ -105,6 +109,7 @@ describe("buildPlanInput", () => {
     const sampled = await workload(a, "sampled", { labels: { "flotilla.anti-affinity": "db" } });
     await workload(b, "quiet", { vcpus: 1.5, labels: { "flotilla.pinned": "true" } });
     await workload(b, "sim", { driver: "sim" });
+    await workload(b, "libvirt", { driver: "libvirt" });
     await workload(b, "stopped", { state: "stopped" });
     // 0.01..1.00 cores, one a minute: the 60-minute window holds 0.41..1.00, whose p95
     // (continuous) is 0.9705; samples older than the window do not count.
@@ -123,18 +128,61 @@ describe("buildPlanInput", () => {
       { id: b, name: "b", cpu: 8, memoryMb: 8192, maintenance: true },
     ]);
     const byName = Object.fromEntries(input.workloads.map((w) => [w.name, w]));
-    expect(Object.keys(byName).sort()).toEqual(["quiet", "sampled", "sim"]);
+    expect(Object.keys(byName).sort()).toEqual(["libvirt", "quiet", "sampled", "sim"]);
     expect(byName.sampled?.cpu).toBeCloseTo(0.9705, 4);
     expect(byName.sampled).toMatchObject({ memoryMb: 512, antiAffinity: "db", pinned: false, host: a, kind: "vm" });
     // No samples: the allocation stands in.
     expect(byName.quiet).toMatchObject({ cpu: 1.5, memoryMb: 2048, pinned: true, antiAffinity: null });
-    // A driver no migration path can move stays where it is.
-    expect(byName.sim?.pinned).toBe(true);
+    // A driver no migration path can move stays where it is; simulated hosts migrate (demo fleets).
+    expect(byName.libvirt?.pinned).toBe(true);
+    expect(byName.sim?.pinned).toBe(false);
 
     const allocated = await buildPlanInput(ctx, { teamId }, { ...OPTIONS, memory: "allocated", cpuPercentile: 50 });
     const sampledAllocated = allocated.workloads.find((w) => w.name === "sampled");
     expect(sampledAllocated?.memoryMb).toBe(2048);
     expect(sampledAllocated?.cpu).toBeCloseTo(0.705, 4);
+  });
+});
+
+describe("host groups", () => {
+  it("scopes a plan to a host group that operators set, in their organisation only", async () => {
+    const { id: teamId } = await team(t.owner.orgId);
+    const group = `rack ${randomUUID().slice(0, 8)}`;
+    const g1 = await host(t.owner.orgId, teamId, "g1");
+    const g2 = await host(t.owner.orgId, teamId, "g2");
+    const outside = await host(t.owner.orgId, teamId, "outside");
+    for (const [i, h] of [g1, g2, outside].entries()) await workload(h, `grouped-${i}`);
+
+    const set = await owner.mutate<{ updated: number }>("plans.setHostGroup", { hostIds: [g1, g2], group });
+    expect(set.data?.updated).toBe(2);
+    const scopes = await owner.query<{ groups: Array<{ group: string; hosts: number; online: number }> }>(
+      "plans.scopes",
+    );
+    expect(scopes.data?.groups).toContainEqual({ group, hosts: 2, online: 2 });
+
+    const created = await owner.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { group } });
+    expect(created.error).toBeUndefined();
+    const plan = created.data as PlanView;
+    expect(plan.input.hosts.map((h) => h.name).sort()).toEqual(["g1", "g2"]);
+    expect(plan.output.figures).toMatchObject({ hostsBefore: 2, hostsAfter: 1, migrations: 1 });
+
+    const empty = await owner.mutate("plans.create", { ...OPTIONS, scope: { group: "no such group" } });
+    expect(empty.error?.message).toBe("No online host with a known size in this scope (host group no such group).");
+    const bad = await owner.mutate("plans.setHostGroup", { hostIds: [g1], group: "  " });
+    expect(bad.error?.data.code).toBe("BAD_REQUEST");
+
+    const other = await seedOrg(t.prisma, `groups-${randomUUID().slice(0, 6)}`);
+    const stranger = await signedIn(other.email, other.password);
+    expect((await stranger.mutate("plans.setHostGroup", { hostIds: [g1], group: "mine" })).error?.data.code).toBe(
+      "NOT_FOUND",
+    );
+    expect((await stranger.query<{ groups: unknown[] }>("plans.scopes")).data?.groups).toEqual([]);
+    const theirs = (await stranger.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { group } })).error;
+    expect(theirs?.data.code).toBe("BAD_REQUEST");
+
+    const cleared = await owner.mutate("plans.setHostGroup", { hostIds: [g1, g2], group: null });
+    expect(cleared.error).toBeUndefined();
+    expect((await t.prisma.host.findUniqueOrThrow({ where: { id: g1 } })).group).toBeNull();
   });
 });
 
