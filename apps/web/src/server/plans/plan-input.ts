@@ -9,6 +9,7 @@ import { z } from "zod";
 import { AppError } from "../errors.js";
 import { COLD_MIGRATION_DRIVERS, LIVE_MIGRATION_DRIVERS } from "../migrations/record-migration.js";
 import type { Services } from "../services.js";
+import { driverPools, movableInPool } from "./driver-pools.js";
 
 const MIB = 1024 * 1024;
 /** Workload labels an operator sets on a VM or container. */
@@ -59,8 +60,9 @@ export interface PlanInputContext extends Pick<Services, "prisma" | "pool"> {
 
 /** The planner input plus the names the planner ignores (unknown fields) but people read. */
 export type StoredPlanInput = Omit<PlanInput, "hosts" | "workloads"> & {
-  hosts: Array<PlanInput["hosts"][number] & { name: string }>;
-  workloads: Array<PlanInput["workloads"][number] & { name: string; externalId: string }>;
+  /** `drivers`: the workload drivers the host runs (which workloads it can take). */
+  hosts: Array<PlanInput["hosts"][number] & { name: string; drivers: string[] }>;
+  workloads: Array<PlanInput["workloads"][number] & { name: string; externalId: string; driver: string }>;
 };
 
 const labelsOf = (labels: unknown) => (labels ?? {}) as Record<string, unknown>;
@@ -107,6 +109,8 @@ export async function buildPlanInput(ctx: PlanInputContext, scope: PlanScope, op
       name: h.name,
       ...hostCapacity(h),
       maintenance: h.status === "maintenance" || labelsOf(h.labels)[STANDBY_LABEL] !== undefined,
+      // "proc" only reports the host itself; the others run workloads.
+      drivers: h.drivers.filter((d) => d !== "proc"),
     }))
     .filter((h) => h.cpu > 0 && h.memoryMb > 0);
   if (hosts.length === 0) {
@@ -129,6 +133,11 @@ export async function buildPlanInput(ctx: PlanInputContext, scope: PlanScope, op
   });
   const statsOf = new Map(stats.map((s) => [`${s.hostId}/${s.externalId}`, s]));
 
+  const poolOf = new Map<string, typeof hosts>();
+  for (const ids of driverPools(hosts)) {
+    const pool = hosts.filter((h) => ids.includes(h.id));
+    for (const id of ids) poolOf.set(id, pool);
+  }
   const workloads = rows.map((w) => {
     const labels = labelsOf(w.labels);
     const s = statsOf.get(`${w.hostId}/${w.externalId}`);
@@ -140,13 +149,18 @@ export async function buildPlanInput(ctx: PlanInputContext, scope: PlanScope, op
       name: w.name,
       externalId: w.externalId,
       kind: w.kind,
+      driver: w.driver,
       host: w.hostId,
       // No samples yet (a new workload, metrics off): its allocation is the safe guess.
       cpu: s?.cpuCores ?? w.vcpus ?? 0,
       memoryMb: options.memory === "used" ? (usedMb ?? allocatedMb ?? 0) : (allocatedMb ?? usedMb ?? 0),
       antiAffinity: typeof group === "string" && group.length > 0 ? group : null,
       // What no migration path can move stays where it is, so the plan never proposes it.
-      pinned: labels[PINNED_LABEL] === "true" || !isMovable(w.kind, w.driver),
+      // So does what no other host of its pool could run (see driver-pools.ts).
+      pinned:
+        labels[PINNED_LABEL] === "true" ||
+        !isMovable(w.kind, w.driver) ||
+        !movableInPool({ host: w.hostId, driver: w.driver }, poolOf.get(w.hostId) ?? []),
     };
   });
   const input: StoredPlanInput = { hosts, workloads, policy: options.policy };

@@ -37,6 +37,7 @@ async function host(orgId: string, teamId: string, name: string, extra: Record<s
       status: "online",
       cpuCores: 8,
       memoryBytes: 8n * GiB,
+      drivers: ["proc", "qemu"],
       // No agent reports for these hosts: seen now, on an hourly interval, so the liveness sweeper
       // leaves them online for the test (it marks hosts never seen offline at its next pass).
       lastSeenAt: new Date(),
@@ -103,8 +104,11 @@ const OPTIONS = {
 describe("buildPlanInput", () => {
   it("takes capacities from inventory and demand from the chosen percentile of samples", async () => {
     const { id: teamId } = await team(t.owner.orgId);
-    const a = await host(t.owner.orgId, teamId, "a", { labels: { "flotilla.cpu": "4" } });
-    const b = await host(t.owner.orgId, teamId, "b", { status: "maintenance" });
+    const a = await host(t.owner.orgId, teamId, "a", {
+      labels: { "flotilla.cpu": "4" },
+      drivers: ["proc", "qemu", "sim"],
+    });
+    const b = await host(t.owner.orgId, teamId, "b", { status: "maintenance", drivers: ["qemu", "sim", "libvirt"] });
     await host(t.owner.orgId, teamId, "gone", { status: "offline" });
     const sampled = await workload(a, "sampled", { labels: { "flotilla.anti-affinity": "db" } });
     await workload(b, "quiet", { vcpus: 1.5, labels: { "flotilla.pinned": "true" } });
@@ -124,8 +128,8 @@ describe("buildPlanInput", () => {
     const ctx = { prisma: t.prisma, pool: t.db.pool, orgId: t.owner.orgId, now: NOW };
     const input = await buildPlanInput(ctx, { teamId }, OPTIONS);
     expect(input.hosts).toEqual([
-      { id: a, name: "a", cpu: 4, memoryMb: 8192, maintenance: false },
-      { id: b, name: "b", cpu: 8, memoryMb: 8192, maintenance: true },
+      { id: a, name: "a", cpu: 4, memoryMb: 8192, maintenance: false, drivers: ["qemu", "sim"] },
+      { id: b, name: "b", cpu: 8, memoryMb: 8192, maintenance: true, drivers: ["qemu", "sim", "libvirt"] },
     ]);
     const byName = Object.fromEntries(input.workloads.map((w) => [w.name, w]));
     expect(Object.keys(byName).sort()).toEqual(["libvirt", "quiet", "sampled", "sim"]);
@@ -183,6 +187,33 @@ describe("host groups", () => {
     const cleared = await owner.mutate("plans.setHostGroup", { hostIds: [g1, g2], group: null });
     expect(cleared.error).toBeUndefined();
     expect((await t.prisma.host.findUniqueOrThrow({ where: { id: g1 } })).group).toBeNull();
+  });
+});
+
+describe("driver pools", () => {
+  it("plans hosts that share no driver apart, and pins what no other host of its pool could run", async () => {
+    const { id: teamId } = await team(t.owner.orgId);
+    const q1 = await host(t.owner.orgId, teamId, "q1", { drivers: ["proc", "qemu", "docker"] });
+    const q2 = await host(t.owner.orgId, teamId, "q2", { drivers: ["proc", "qemu"] });
+    const s1 = await host(t.owner.orgId, teamId, "s1", { drivers: ["sim"] });
+    const s2 = await host(t.owner.orgId, teamId, "s2", { drivers: ["sim"] });
+    await workload(q1, "vm-q1");
+    await workload(q1, "ctr-q1", { kind: "container", driver: "docker", vcpus: 1 });
+    await workload(q2, "vm-q2");
+    await workload(s1, "sim-s1", { driver: "sim" });
+    await workload(s2, "sim-s2", { driver: "sim" });
+    const created = await owner.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { teamId } });
+    expect(created.error).toBeUndefined();
+    const plan = created.data as PlanView;
+    const byName = Object.fromEntries(plan.input.workloads.map((w) => [w.name, w]));
+    // q2 runs no container engine: the container stays.
+    expect(byName["ctr-q1"]?.pinned).toBe(true);
+    expect(byName["vm-q1"]?.pinned).toBe(false);
+    // Two pools, each packed onto one host; no move crosses from qemu to sim hosts.
+    expect(plan.output.figures).toMatchObject({ hostsBefore: 4, hostsAfter: 2, migrations: 2 });
+    const qemuHosts = new Set([q1, q2]);
+    for (const m of plan.execution) expect(qemuHosts.has(m.from)).toBe(qemuHosts.has(m.to));
+    expect(plan.output.placement[byName["vm-q2"]?.id as string]).toBe(q1);
   });
 });
 
@@ -259,10 +290,10 @@ describe("plans.*", () => {
     const plan = (await owner.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { teamId } })).data as PlanView;
     await owner.mutate("plans.approve", { id: plan.id });
     const done = await ended(plan.id);
-    // These hosts have no agent: the migrations domain refuses, and the plan says which move and why.
+    // These hosts have no migration address: the migrations domain refuses, and the plan says which move and why.
     expect(done.state).toBe("failed");
-    expect(done.error).toMatch(/^move of vm-\d failed: p\d does not run the qemu driver/);
-    expect(done.execution[0]).toMatchObject({ state: "failed", error: expect.stringMatching(/qemu driver/) });
+    expect(done.error).toMatch(/^move of vm-\d failed: p\d has no "migration-address" label; give listenHost\./);
+    expect(done.execution[0]).toMatchObject({ state: "failed", error: expect.stringMatching(/migration-address/) });
   });
 
   it("marks only an empty host for standby", async () => {
