@@ -286,6 +286,21 @@ describe("plans.*", () => {
     await t.prisma.workload.update({ where: { id: filler.id }, data: { removedAt: new Date() } });
   });
 
+  it("skips a move whose workload stopped since planning, and goes on", async () => {
+    const plan = (await owner.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { teamId } })).data as PlanView;
+    const move = plan.execution[0];
+    await t.prisma.workload.update({ where: { id: move?.workload }, data: { state: "stopped" } });
+    await owner.mutate("plans.approve", { id: plan.id });
+    const done = await ended(plan.id);
+    expect(done).toMatchObject({ state: "succeeded", error: null });
+    expect(done.execution[0]).toMatchObject({
+      state: "skipped",
+      migrationId: null,
+      error: expect.stringMatching(/^not moved: vm-\d is stopped now \(it was running when planned\)$/),
+    });
+    await t.prisma.workload.update({ where: { id: move?.workload }, data: { state: "running" } });
+  });
+
   it("stops on a refused migration, keeping the move's reason", async () => {
     const plan = (await owner.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { teamId } })).data as PlanView;
     await owner.mutate("plans.approve", { id: plan.id });
