@@ -61,7 +61,12 @@ function createContainer(model: SimHostModel, payload: CommandPayload<"container
   // across hosts (nginx-1 on many), which a real fleet avoids: an arrival whose name is taken
   // here gets this host's suffix rather than failing as Docker would.
   const moved = payload.name ? takeDepartingProfile(payload.name, payload.image) : undefined;
-  if (moved && model.workloads.some((w) => w.workload.name === name)) name = `${name}-${hexFrom(model.seed, 4)}`;
+  const taken = (n: string) => model.workloads.some((w) => w.workload.name === n);
+  if (moved && taken(name)) {
+    const base = `${name}-${hexFrom(model.seed, 4)}`;
+    name = base;
+    for (let n = 2; taken(name); n++) name = `${base}-${n}`;
+  }
   const holder = model.workloads.find((w) => w.workload.name === name);
   if (holder) {
     throw new CommandError(

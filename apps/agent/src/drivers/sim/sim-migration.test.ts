@@ -144,5 +144,16 @@ describe("sim migration", () => {
     expect(arrived?.workload).toMatchObject({ kind: "container", state: "running", image: c.workload.image });
     expect(arrived?.workload.name.startsWith(c.workload.name)).toBe(true);
     expect(arrived?.profile).toEqual(c.profile);
+
+    // Two more containers of that name arriving on one host (generated names repeat across sim hosts).
+    source.model.workloads.push(c);
+    const names = new Set(target.model.workloads.map((w) => w.workload.name));
+    for (const n of [1, 2]) {
+      await source.run("container.inspect", { workloadId: c.workload.id });
+      const again = await target.run("container.create", { ...inspection.config, start: false });
+      const name = target.model.workloads.find((w) => w.workload.id === again.workloadId)?.workload.name ?? "";
+      expect(names.has(name), `arrival ${n} got a fresh name`).toBe(false);
+      names.add(name);
+    }
   });
 });
