@@ -60,7 +60,7 @@ function createContainer(model: SimHostModel, payload: CommandPayload<"container
   // A container moved here cold (sim-migration.ts) keeps its usage. Generated sim names repeat
   // across hosts (nginx-1 on many), which a real fleet avoids: an arrival whose name is taken
   // here gets this host's suffix rather than failing as Docker would.
-  const moved = payload.name ? takeDepartingProfile(payload.name, payload.image) : undefined;
+  const moved = takeDepartingProfile(payload.labels);
   const taken = (n: string) => model.workloads.some((w) => w.workload.name === n);
   if (moved && taken(name)) {
     const base = `${name}-${hexFrom(model.seed, 4)}`;

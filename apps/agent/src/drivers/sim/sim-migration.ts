@@ -8,7 +8,7 @@
  * host of this agent process (a sim fleet runs all its hosts in one process). migrate_out takes
  * a time that grows with the VM's memory, reporting progress as QEMU's would, then the VM leaves
  * the source's model and joins the target's, keeping its id, name and usage profile. A sim
- * container moved cold keeps its usage profile too (looked up by name and image at create).
+ * container moved cold keeps its usage profile too (found at create by the label inspect adds).
  * A target that is not in this process gets a clear error instead of a silent success.
  */
 import { randomUUID } from "node:crypto";
@@ -47,13 +47,18 @@ export interface SimMigrationDeps {
   emit(delta: { changed?: SimWorkload[]; removed?: string[] }, event: DriverEvent): void;
 }
 
-const containerKey = (name: string, image: string | undefined) => `${name}\u0000${image ?? ""}`;
+/**
+ * The label container.inspect adds to a sim container's config: the source container's id, so
+ * the create on the target knows it is a moved container (and whose usage it carries).
+ */
+export const SIM_MOVED_FROM_LABEL = "flotilla.sim.moved-from";
 
 /** A moved container's profile, once: the create on the target takes it (see sim-containers). */
-export function takeDepartingProfile(name: string, image: string | undefined): UsageProfile | undefined {
-  const key = containerKey(name, image);
-  const profile = departingContainers.get(key);
-  departingContainers.delete(key);
+export function takeDepartingProfile(labels: Record<string, string> | undefined): UsageProfile | undefined {
+  const from = labels?.[SIM_MOVED_FROM_LABEL];
+  if (from === undefined) return undefined;
+  const profile = departingContainers.get(from);
+  departingContainers.delete(from);
   return profile;
 }
 
@@ -90,7 +95,7 @@ export function createSimMigrationHandlers({ model, emit }: SimMigrationDeps): C
     "container.inspect": async ({ workloadId }) => {
       const w = find(workloadId, "container");
       const { name, image, vcpus, memoryBytes, ports, labels } = w.workload;
-      departingContainers.set(containerKey(name, image), w.profile);
+      departingContainers.set(w.workload.id, w.profile);
       return {
         config: {
           name,
@@ -102,7 +107,7 @@ export function createSimMigrationHandlers({ model, emit }: SimMigrationDeps): C
             protocol,
             ...(hostIp ? { hostIp } : {}),
           })),
-          labels: { ...labels },
+          labels: { ...labels, [SIM_MOVED_FROM_LABEL]: w.workload.id },
         },
         // Simulated containers keep no data on their host.
         mounts: [],
