@@ -96,5 +96,6 @@ test("consolidates a host group from the Plans page: review, approve, follow, st
   const standby = page.getByRole("button", { name: /^Mark e2eplan-00\d standby$/ });
   await expect(standby).toHaveCount(1);
   await standby.click();
-  await expect(page.getByRole("button", { name: /^e2eplan-00\d on standby$/ })).toBeDisabled();
+  await expect(standby).toBeDisabled();
+  await expect(standby).toHaveText(/^e2eplan-00\d on standby$/);
 });
