@@ -8,7 +8,7 @@ import { CommandError, type CommandHandlers } from "../../commands/handler.js";
 import type { DriverEvent } from "../driver.js";
 import type { SimHostModel, SimWorkload } from "./host-model.js";
 import { between, createRandom, hashParts, hexFrom } from "./random.js";
-import { takeDepartingProfile } from "./sim-migration.js";
+import { endsMove, SIM_MOVED_FROM_LABEL, takeDepartingProfile } from "./sim-migration.js";
 
 const MiB = 1024 ** 2;
 /** What a container without limits looks like to the simulation (Docker would let it use the host). */
@@ -20,14 +20,17 @@ const FIRST_EPHEMERAL_PORT = 32768;
 export interface SimContainerDeps {
   model: SimHostModel;
   emit(delta: { changed?: SimWorkload[]; removed?: string[] }, event: DriverEvent): void;
+  /** Saves the host after a cold migration's create or remove (sim-state.ts). */
+  saveMoved?(): void;
 }
 
-export function createSimContainerHandlers({ model, emit }: SimContainerDeps): CommandHandlers {
+export function createSimContainerHandlers({ model, emit, saveMoved }: SimContainerDeps): CommandHandlers {
   const find = (id: string) => model.workloads.find((w) => w.workload.id === id);
   return {
     "container.create": async (payload, ctx) => {
       const w = createContainer(model, payload, hashParts(model.seed, "create", ctx.commandId));
       model.workloads.push(w);
+      if (w.workload.labels[SIM_MOVED_FROM_LABEL] !== undefined) saveMoved?.();
       emit(
         { changed: [w] },
         { kind: "workload.created", workloadId: w.workload.id, message: `${w.workload.name} created` },
@@ -44,6 +47,7 @@ export function createSimContainerHandlers({ model, emit }: SimContainerDeps): C
         );
       }
       model.workloads.splice(model.workloads.indexOf(w), 1);
+      if (endsMove(workloadId)) saveMoved?.();
       emit(
         { removed: [w.workload.id] },
         { kind: "workload.removed", workloadId, message: `${w.workload.name} removed` },

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   type CommandName,
   type CommandPayload,
@@ -13,11 +16,12 @@ import { createLogger } from "../../logger.js";
 import type { InventoryDelta } from "../driver.js";
 import { generateHostModel } from "./host-model.js";
 import { SimDriver } from "./sim-driver.js";
+import { loadSimHostModel } from "./sim-state.js";
 
 /** A host with its driver and what it told the agent. */
-function simHost(seed: number) {
-  const model = generateHostModel(seed);
-  const driver = new SimDriver(model, { churnEveryMs: 0 });
+function simHost(seed: number, stateDir?: string) {
+  const model = loadSimHostModel(seed, stateDir);
+  const driver = new SimDriver(model, { churnEveryMs: 0, ...(stateDir ? { stateDir } : {}) });
   const deltas: InventoryDelta[] = [];
   void driver.start({ inventoryChanged: (d) => deltas.push(d), event: () => {} });
   const handlers = driver.commandHandlers();
@@ -155,5 +159,39 @@ describe("sim migration", () => {
       expect(names.has(name), `arrival ${n} got a fresh name`).toBe(false);
       names.add(name);
     }
+  });
+
+  it("keeps moved workloads where they went when the sim hosts restart", async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), "sim-a-")), mkdtempSync(join(tmpdir(), "sim-b-"))];
+    const source = simHost(101, dirs[0]);
+    const target = simHost(205, dirs[1]);
+    const vm = source.model.workloads.find((w) => w.workload.kind === "vm" && w.workload.state === "running");
+    const c = source.model.workloads.find((w) => w.workload.kind === "container" && w.workload.state === "running");
+    if (!vm || !c) throw new Error("seed 101 lacks a running VM or container");
+    const definition = await source.run("vm.migration.source", { workloadId: vm.workload.id });
+    const prepared = vmMigrationTargetSchema.parse(
+      await target.run("vm.migration.prepare_incoming", {
+        source: definition,
+        listenHost: "127.0.0.1",
+        storage: "shared",
+      }),
+    );
+    await source.run("vm.migration.migrate_out", { workloadId: vm.workload.id, target: prepared });
+    const inspection = containerInspectResultSchema.parse(
+      await source.run("container.inspect", { workloadId: c.workload.id }),
+    );
+    await source.run("container.stop", { workloadId: c.workload.id });
+    const created = await target.run("container.create", { ...inspection.config, start: false });
+    await target.run("container.start", { workloadId: String(created.workloadId) });
+    await source.run("container.remove", { workloadId: c.workload.id });
+
+    // Restarted: generated from the same seeds, but with what the moves left.
+    const sourceAgain = loadSimHostModel(101, dirs[0]).workloads.map((w) => w.workload.id);
+    const targetAgain = loadSimHostModel(205, dirs[1]).workloads.map((w) => w.workload.id);
+    expect(sourceAgain).not.toContain(vm.workload.id);
+    expect(sourceAgain).not.toContain(c.workload.id);
+    expect(targetAgain).toEqual(expect.arrayContaining([vm.workload.id, String(created.workloadId)]));
+    // A host that never migrated is still its seed's.
+    expect(loadSimHostModel(101, mkdtempSync(join(tmpdir(), "sim-c-")))).toEqual(generateHostModel(101));
   });
 });

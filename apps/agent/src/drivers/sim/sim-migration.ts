@@ -32,6 +32,7 @@ interface Incoming {
   workloadId: string;
   target: SimHostModel;
   emit: SimMigrationDeps["emit"];
+  saveMoved: SimMigrationDeps["saveMoved"];
   arrived?: { at: number };
   aborted?: string;
   waiters: Array<() => void>;
@@ -45,6 +46,16 @@ const departingContainers = new Map<string, UsageProfile>();
 export interface SimMigrationDeps {
   model: SimHostModel;
   emit(delta: { changed?: SimWorkload[]; removed?: string[] }, event: DriverEvent): void;
+  /** Saves the host's workloads after a move in or out (sim-state.ts); a no-op without a state dir. */
+  saveMoved(): void;
+}
+
+/** Containers container.inspect was asked about, i.e. about to move: their removal is saved. */
+const inspectedForMove = new Set<string>();
+
+/** Whether removing this container ends its cold migration (then the host is saved). */
+export function endsMove(workloadId: string): boolean {
+  return inspectedForMove.delete(workloadId);
 }
 
 /**
@@ -77,7 +88,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export function createSimMigrationHandlers({ model, emit }: SimMigrationDeps): CommandHandlers {
+export function createSimMigrationHandlers({ model, emit, saveMoved }: SimMigrationDeps): CommandHandlers {
   const find = (id: string, kind: "vm" | "container"): SimWorkload => {
     const w = model.workloads.find((x) => x.workload.id === id);
     if (w?.workload.kind !== kind) throw new CommandError("not_found", `No such ${kind}: ${id}`);
@@ -96,6 +107,7 @@ export function createSimMigrationHandlers({ model, emit }: SimMigrationDeps): C
       const w = find(workloadId, "container");
       const { name, image, vcpus, memoryBytes, ports, labels } = w.workload;
       departingContainers.set(w.workload.id, w.profile);
+      inspectedForMove.add(w.workload.id);
       return {
         config: {
           name,
@@ -137,7 +149,7 @@ export function createSimMigrationHandlers({ model, emit }: SimMigrationDeps): C
       };
     },
 
-    "vm.migration.prepare_incoming": async (payload) => prepareIncoming(model, emit, payload),
+    "vm.migration.prepare_incoming": async (payload) => prepareIncoming(model, emit, saveMoved, payload),
 
     "vm.migration.migrate_out": async (payload, ctx) => {
       const w = find(payload.workloadId, "vm");
@@ -162,6 +174,8 @@ export function createSimMigrationHandlers({ model, emit }: SimMigrationDeps): C
         { changed: [w] },
         { kind: "workload.created", workloadId: w.workload.id, message: `${w.workload.name} migrated in` },
       );
+      saveMoved();
+      entry.saveMoved();
       entry.arrived = { at: Date.now() };
       for (const wake of entry.waiters.splice(0)) wake();
       return result;
@@ -209,6 +223,7 @@ function forget(entry: Incoming): void {
 function prepareIncoming(
   model: SimHostModel,
   emit: SimMigrationDeps["emit"],
+  saveMoved: SimMigrationDeps["saveMoved"],
   payload: CommandPayload<"vm.migration.prepare_incoming">,
 ) {
   const workloadId = String(payload.source.definition.id ?? "");
@@ -221,6 +236,7 @@ function prepareIncoming(
     workloadId,
     target: model,
     emit,
+    saveMoved,
     waiters: [],
     timer: setTimeout(() => {
       entry.aborted = "the VM did not arrive in time";
