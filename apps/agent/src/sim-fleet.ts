@@ -8,6 +8,7 @@ import { z } from "zod";
 import { Agent } from "./agent.js";
 import { describeHost, selectSimHost } from "./drivers/select.js";
 import { hashParts } from "./drivers/sim/random.js";
+import type { SimDriverOptions } from "./drivers/sim/sim-driver.js";
 import { EnrollError, enrollAgent, TOKEN_REJECTED_STATUSES } from "./enroll.js";
 import { AgentError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -27,6 +28,8 @@ export interface SimFleetOptions {
   logger: Logger;
   /** Passed to every agent (tests shorten timeouts). */
   agentOverrides?: Partial<ConstructorParameters<typeof Agent>[0]>;
+  /** Passed to every sim driver (tests turn churn off so nothing stops under a plan). */
+  driverOptions?: SimDriverOptions;
 }
 
 interface SimHostPlan {
@@ -109,7 +112,12 @@ export class SimFleet {
   }
 
   private async startHost(plan: SimHostPlan, credentials: Credentials, tickOffsetMs: number): Promise<void> {
-    const runtime = selectSimHost({ seed: plan.seed, hostname: plan.name, stateDir: plan.stateDir });
+    const runtime = selectSimHost({
+      seed: plan.seed,
+      hostname: plan.name,
+      stateDir: plan.stateDir,
+      ...this.options.driverOptions,
+    });
     const log = this.options.logger.child({ host: plan.name });
     const agent = new Agent({
       stateDir: plan.stateDir,

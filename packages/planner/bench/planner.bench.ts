@@ -29,6 +29,11 @@ interface CaseResult {
   ffdHosts: number | null;
   lowerBound: number;
   withinOnePercent: boolean;
+  /**
+   * Against first-fit decreasing: "fewer"; "equal-ffd-at-bound" when FFD already uses the lower
+   * bound, so strictly fewer hosts than FFD is impossible; "equal" (fewer might exist); "more".
+   */
+  versusFfd: "fewer" | "equal-ffd-at-bound" | "equal" | "more" | "no-ffd";
   migrations: number;
   minMigrationsEstimate: number;
   ffdMigrations: number | null;
@@ -37,7 +42,16 @@ interface CaseResult {
   /** The first run in the process, JIT warm-up included (what a one-shot CLI call sees). */
   firstRunMs: number;
   timeMs: number;
+  /** CPU time of the timed run (this process only). */
+  cpuMs: number;
   valid: boolean;
+}
+
+function versusFfd(planner: number, ffd: number | null, bound: number): CaseResult["versusFfd"] {
+  if (ffd === null) return "no-ffd";
+  if (planner < ffd) return "fewer";
+  if (planner > ffd) return "more";
+  return ffd === bound ? "equal-ffd-at-bound" : "equal";
 }
 
 function runCase(name: string, spec: FleetSpec): CaseResult {
@@ -46,8 +60,12 @@ function runCase(name: string, spec: FleetSpec): CaseResult {
   planConsolidation(input);
   const firstRunMs = performance.now() - started;
   started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const plan = planConsolidation(input);
   const timeMs = performance.now() - started;
+  // CPU time too: on a shared machine wall time also counts other processes' turns.
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const { figures } = plan;
   const baselines = evaluateBaselines(input, figures.hostsAfter);
   return {
@@ -59,6 +77,7 @@ function runCase(name: string, spec: FleetSpec): CaseResult {
     ffdHosts: baselines.firstFit?.hostsUsed ?? null,
     lowerBound: figures.lowerBound,
     withinOnePercent: figures.hostsAfter <= Math.ceil(figures.lowerBound * 1.01),
+    versusFfd: versusFfd(figures.hostsAfter, baselines.firstFit?.hostsUsed ?? null, figures.lowerBound),
     migrations: figures.migrations,
     minMigrationsEstimate: baselines.minMigrations,
     ffdMigrations: baselines.firstFit?.migrations ?? null,
@@ -66,6 +85,7 @@ function runCase(name: string, spec: FleetSpec): CaseResult {
     bytesToMove: figures.bytesToMove,
     firstRunMs: Math.round(firstRunMs * 10) / 10,
     timeMs: Math.round(timeMs * 10) / 10,
+    cpuMs: Math.round(cpuMs * 10) / 10,
     valid: checkPlan(input, plan).length === 0,
   };
 }
@@ -96,7 +116,7 @@ function main(): void {
 function printRow(r: CaseResult): void {
   const ratio = r.minMigrationsEstimate > 0 ? (r.migrations / r.minMigrationsEstimate).toFixed(3) : "-";
   console.log(
-    `${r.name.padEnd(36)} before ${String(r.hostsBefore).padStart(4)}  planner ${String(r.plannerHosts).padStart(4)}  ffd ${String(r.ffdHosts).padStart(4)}  bound ${String(r.lowerBound).padStart(4)}  moves ${String(r.migrations).padStart(5)} (min ${r.minMigrationsEstimate}, x${ratio})  ${r.timeMs} ms${r.valid ? "" : "  INVALID"}`,
+    `${r.name.padEnd(36)} before ${String(r.hostsBefore).padStart(4)}  planner ${String(r.plannerHosts).padStart(4)}  ffd ${String(r.ffdHosts).padStart(4)}  bound ${String(r.lowerBound).padStart(4)}  moves ${String(r.migrations).padStart(5)} (min ${r.minMigrationsEstimate}, x${ratio})  ${r.timeMs} ms (${r.cpuMs} ms CPU)${r.valid ? "" : "  INVALID"}`,
   );
 }
 
@@ -106,18 +126,24 @@ function printSummary(results: CaseResult[]): void {
     ...results.map((r) => (r.minMigrationsEstimate > 0 ? r.migrations / r.minMigrationsEstimate : 1)),
   );
   const biggest = results.filter((r) => r.workloads === 10000).flatMap((r) => [r.timeMs, r.firstRunMs]);
+  const biggestCpu = results.filter((r) => r.workloads === 10000).map((r) => r.cpuMs);
   console.log(`\n${results.length} cases, written to ${RESULTS}`);
   console.log(
     `planner fewer hosts than FFD: ${count((r) => r.ffdHosts !== null && r.plannerHosts < r.ffdHosts)}, equal: ${count((r) => r.plannerHosts === r.ffdHosts)}, more: ${count((r) => r.ffdHosts !== null && r.plannerHosts > r.ffdHosts)}`,
   );
+  const atBound = results.filter((r) => r.versusFfd === "equal-ffd-at-bound");
   console.log(
-    `  ties where FFD is already at the lower bound: ${count((r) => r.plannerHosts === r.ffdHosts && r.ffdHosts === r.lowerBound)}`,
+    `  ties where FFD is already at the lower bound (strictly fewer than FFD is impossible): ${atBound.length}`,
   );
+  for (const r of atBound) console.log(`    ${r.name}: FFD ${r.ffdHosts} = lower bound ${r.lowerBound}`);
+  const open = results.filter((r) => r.versusFfd === "equal");
+  console.log(`  ties above the lower bound (fewer than FFD not found, not proven impossible): ${open.length}`);
+  for (const r of open) console.log(`    ${r.name}: planner = FFD = ${r.ffdHosts}, lower bound ${r.lowerBound}`);
   console.log(`within 1 % of the lower bound: ${count((r) => r.withinOnePercent)} of ${results.length}`);
   console.log(`worst migrations / minimum estimate: ${worst.toFixed(3)}`);
   if (biggest.length > 0)
     console.log(
-      `10,000 workloads on 1,000 hosts: ${Math.min(...biggest)}-${Math.max(...biggest)} ms (first and second runs)`,
+      `10,000 workloads on 1,000 hosts: ${Math.min(...biggest)}-${Math.max(...biggest)} ms wall (first and second runs), ${Math.min(...biggestCpu)}-${Math.max(...biggestCpu)} ms CPU (second runs)`,
     );
   console.log(`invalid plans: ${count((r) => !r.valid)}`);
 }

@@ -1,6 +1,7 @@
 // An independent check of a plan against its input, written without the planner's data
 // structures: the tests use it as the oracle, and an executor can re-check a stored plan.
 import type { Plan, PlanInput, Workload } from "./schema.js";
+import { findSetAsideHosts } from "./set-aside.js";
 
 const TOLERANCE = 1e-6;
 
@@ -40,8 +41,16 @@ function checkPlacement(input: PlanInput, plan: Plan, problems: string[]): void 
     add(usage, to, w, 1);
   }
   if (Object.keys(plan.placement).length !== input.workloads.length) problems.push("placement has unknown workloads");
+  // A host over usable capacity with pinned workloads alone before the plan may stay so, holding only them.
+  const setAside = new Set(findSetAsideHosts(input).map((a) => a.id));
+  for (const w of input.workloads) {
+    const to = plan.placement[w.id];
+    if (to !== undefined && setAside.has(to) && !w.pinned)
+      problems.push(`workload ${w.id} ends on ${to}, which is over capacity with pinned workloads alone`);
+  }
   for (const h of input.hosts) {
     const u = usage.get(h.id) ?? { cpu: 0, mem: 0 };
+    if (setAside.has(h.id)) continue;
     if (
       u.cpu > h.cpu * input.policy.cpuHeadroom + TOLERANCE ||
       u.mem > h.memoryMb * input.policy.memoryHeadroom + TOLERANCE
@@ -69,6 +78,7 @@ export function checkMoveOrder(input: PlanInput, placement: Plan["placement"], m
   const hosts = new Map(input.hosts.map((h) => [h.id, h]));
   const location = new Map(input.workloads.map((w) => [w.id, w.host]));
   const usage = new Map<string, Usage>();
+  const setAside = new Set(findSetAsideHosts(input).map((a) => a.id));
   for (const w of input.workloads) add(usage, w.host, w, 1);
   if (moves.some((m, i) => i > 0 && m.step < (moves[i - 1]?.step ?? 0))) problems.push("moves are not in step order");
   const steps = [...new Set(moves.map((m) => m.step))].sort((a, b) => a - b);
@@ -86,6 +96,7 @@ export function checkMoveOrder(input: PlanInput, placement: Plan["placement"], m
       if (movedThisStep.has(w.id)) problems.push(`step ${step}: ${w.id} moves twice`);
       if (!m.reason.trim()) problems.push(`step ${step}: move of ${w.id} has no reason`);
       if (hosts.get(m.to)?.maintenance) problems.push(`step ${step}: ${w.id} moves onto maintenance host ${m.to}`);
+      if (setAside.has(m.to)) problems.push(`step ${step}: ${w.id} moves onto over-capacity host ${m.to}`);
       movedThisStep.add(w.id);
       add(arriving, m.to, w, 1);
     }

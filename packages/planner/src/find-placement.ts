@@ -1,6 +1,7 @@
 // Searches for the fewest hosts the workloads can end on: for a host count k it keeps the k
 // hosts that let the most workloads stay, and repacks only the workloads that must move.
 import type { StayAnalysis } from "./analyse-stays.js";
+import { emptyMoreHosts } from "./empty-hosts.js";
 import { type Fleet, usableHosts } from "./fleet.js";
 import { chooseKeptHosts, type KeepProblem, makeKeepProblem } from "./keep-hosts.js";
 import type { Packing } from "./packing.js";
@@ -38,7 +39,7 @@ export function findPlacement(fleet: Fleet, stays: StayAnalysis, lowerBound: num
     if (better === null) lo = mid + 1;
     else [found, hi] = [better, mid - 1];
   }
-  return found;
+  return emptyMoreHosts(fleet, found, lowerBound, problem.forced);
 }
 
 /**

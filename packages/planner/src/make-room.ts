@@ -33,14 +33,31 @@ function shortfall(packing: Packing, w: number, h: number): [cpu: number, mem: n
 }
 
 function nearestHosts(packing: Packing, w: number, kept: Int32Array, sizer: Sizer): number[] {
-  const gap = new Float64Array(packing.fleet.hostCount);
-  for (const h of kept) {
-    const [cpu, mem] = shortfall(packing, w, h);
-    gap[h] = Math.max(0, cpu) * sizer.cpuWeight + Math.max(0, mem) * sizer.memWeight;
+  // The NEAR_HOSTS smallest gaps, kept sorted by insertion: one pass over the kept hosts
+  // instead of sorting them all on every repair. Plain indexing: this runs once per repair.
+  const { usableCpu, usableMem } = packing.fleet;
+  const { loadCpu, loadMem } = packing;
+  const cpu = packing.fleet.cpu[w] as number;
+  const mem = packing.fleet.mem[w] as number;
+  const hosts: number[] = [];
+  const gaps: number[] = [];
+  for (let i = 0; i < kept.length; i++) {
+    const h = kept[i] as number;
+    const overCpu = (loadCpu[h] as number) + cpu - (usableCpu[h] as number);
+    const overMem = (loadMem[h] as number) + mem - (usableMem[h] as number);
+    const gap = Math.max(overCpu, 0) * sizer.cpuWeight + Math.max(overMem, 0) * sizer.memWeight;
+    if (hosts.length === NEAR_HOSTS && gap >= (gaps[NEAR_HOSTS - 1] as number)) continue;
+    let j = hosts.length === NEAR_HOSTS ? NEAR_HOSTS - 1 : hosts.length;
+    // Stable: a later host with an equal gap goes after the earlier ones, as a stable sort would.
+    while (j > 0 && (gaps[j - 1] as number) > gap) {
+      gaps[j] = gaps[j - 1] as number;
+      hosts[j] = hosts[j - 1] as number;
+      j--;
+    }
+    gaps[j] = gap;
+    hosts[j] = h;
   }
-  return Array.from(kept)
-    .sort((a, b) => at(gap, a) - at(gap, b))
-    .slice(0, NEAR_HOSTS);
+  return hosts;
 }
 
 /** A host where moving one workload y to another host (where y fits as is) lets w in. */

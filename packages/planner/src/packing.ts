@@ -26,6 +26,20 @@ export class Packing {
     this.members = Array.from({ length: fleet.hostCount }, () => []);
   }
 
+  /** An independent copy, for a search that may give up and keep the original. */
+  clone(): Packing {
+    const copy = new Packing(this.fleet);
+    copy.host.set(this.host);
+    copy.slot.set(this.slot);
+    copy.loadCpu.set(this.loadCpu);
+    copy.loadMem.set(this.loadMem);
+    this.members.forEach((list, h) => {
+      copy.members[h] = [...list];
+    });
+    for (const key of this.groupsOnHosts) copy.groupsOnHosts.add(key);
+    return copy;
+  }
+
   place(w: number, h: number): void {
     const { fleet } = this;
     this.host[w] = h;

@@ -220,16 +220,6 @@ describe("planConsolidation errors", () => {
       /^pinned workload w1 is on maintenance host h2$/,
     ],
     [
-      "pinned workloads above usable capacity",
-      {
-        hosts: [host("h4", 48), host("h5")],
-        workloads: [vm("a", "h4", 20, 1024, { pinned: true }), vm("b", "h4", 20, 1024, { pinned: true })],
-        policy,
-      },
-      "pinned_over_capacity",
-      /^pinned workloads on h4 need 40 cores but its usable capacity is 38\.4$/,
-    ],
-    [
       "two pinned group members on one host",
       {
         hosts: [host("h3"), host("h4")],
@@ -248,5 +238,53 @@ describe("planConsolidation errors", () => {
     const error = errorOf(input);
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
+  });
+});
+
+describe("hosts already over capacity with pinned workloads alone", () => {
+  // The demo fleet's case: sim-013 ran 17.68 cores of pinned work on 12.8 usable before any plan.
+  const hosts = [host("h1", 16), host("h2", 32), host("h3", 32), host("h4", 32)];
+  const workloads = [
+    vm("p1", "h1", 9, 1024, { pinned: true }),
+    vm("p2", "h1", 8.68, 1024, { pinned: true, antiAffinity: "db" }),
+    vm("m1", "h1", 2, 2048, { antiAffinity: "db" }),
+    vm("a", "h2", 4),
+    vm("b", "h3", 4),
+    vm("c", "h4", 4),
+  ];
+
+  it("plans the rest with a warning instead of failing, and never adds to that host", () => {
+    const plan = planOf(hosts, workloads);
+    expect(plan.warnings).toEqual([
+      "host h1 is already over its usable capacity with pinned workloads alone (17.68 of 12.8 usable cores): it is left out of packing, its pinned workloads stay and nothing moves onto it",
+    ]);
+    expect(plan.placement.p1).toBe("h1");
+    expect(plan.placement.p2).toBe("h1");
+    // Its movable workload leaves (the overload only shrinks), with the reason named.
+    expect(plan.placement.m1).not.toBe("h1");
+    expect(plan.moves.find((m) => m.workload === "m1")?.reason).toBe(
+      "host h1 over its usable capacity with pinned workloads (17.68 of 12.8 usable cores)",
+    );
+    expect(plan.moves.every((m) => m.to !== "h1")).toBe(true);
+    // The other three hosts consolidate as usual: their 14 cores fit on one.
+    expect(plan.figures).toMatchObject({ hostsBefore: 4, hostsAfter: 2, lowerBound: 2 });
+  });
+
+  it("still names a pinned workload on a maintenance host as an error", () => {
+    const input = {
+      hosts: [host("h1", 8, 8192, true), host("h2")],
+      workloads: [vm("p", "h1", 9, 1024, { pinned: true })],
+      policy,
+    };
+    expect(errorOf(input).code).toBe("pinned_on_maintenance");
+  });
+
+  it("flags, in checkPlan, a plan that moves onto such a host", () => {
+    const input = parsePlanInput({ hosts, workloads, policy });
+    const plan = planConsolidation(input);
+    const bad = { ...plan, placement: { ...plan.placement, a: "h1" }, moves: [...plan.moves] };
+    expect(checkPlan(input, bad).join("; ")).toMatch(
+      /workload a ends on h1, which is over capacity with pinned workloads alone/,
+    );
   });
 });

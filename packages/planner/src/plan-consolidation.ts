@@ -8,6 +8,7 @@ import { computeLowerBound } from "./lower-bound.js";
 import { PlanError } from "./plan-error.js";
 import { scheduleMoves } from "./schedule-moves.js";
 import { type Move, type Plan, type PlanInput, planInputSchema } from "./schema.js";
+import { findSetAsideHosts, type SetAsideHost, setAsideReason, setAsideWarning, withoutSetAside } from "./set-aside.js";
 
 const BYTES_PER_MB = 1024 * 1024;
 
@@ -24,7 +25,9 @@ export function parsePlanInput(json: unknown): PlanInput {
 }
 
 export function planConsolidation(json: unknown): Plan {
-  const fleet = buildFleet(parsePlanInput(json));
+  const input = parsePlanInput(json);
+  const aside = findSetAsideHosts(input);
+  const fleet = buildFleet(withoutSetAside(input, aside));
   checkFeasibility(fleet);
   const lowerBound = computeLowerBound(fleet);
   const usable = usableHosts(fleet).length;
@@ -34,31 +37,39 @@ export function planConsolidation(json: unknown): Plan {
       `the workloads need at least ${lowerBound} hosts but only ${usable} are usable`,
     );
   }
-  if (fleet.workloadCount === 0) return toPlan(fleet, fleet.home, [], lowerBound);
+  if (fleet.workloadCount === 0) return toPlan(input, fleet, fleet.home, [], lowerBound, aside);
   const stays = analyseStays(fleet);
   const { packing, reasons } = findPlacement(fleet, stays, lowerBound);
-  const moves = scheduleMoves(fleet, packing.host, reasons);
-  return toPlan(fleet, packing.host, moves, lowerBound);
+  const moves = scheduleMoves(fleet, packing.host, reasons).map((m) => setAsideReason(m, aside));
+  return toPlan(input, fleet, packing.host, moves, lowerBound, aside);
 }
 
-function toPlan(fleet: Fleet, target: Int32Array, moves: Move[], lowerBound: number): Plan {
+function toPlan(
+  input: PlanInput,
+  fleet: Fleet,
+  target: Int32Array,
+  moves: Move[],
+  lowerBound: number,
+  aside: readonly SetAsideHost[],
+): Plan {
   // fromEntries defines own properties, so even a workload named "__proto__" is kept.
-  const placement = Object.fromEntries(Array.from(target, (h, w) => [fleet.workloadIds[w], fleet.hostIds[h]]));
+  const placed = Object.fromEntries(Array.from(target, (h, w) => [fleet.workloadIds[w], fleet.hostIds[h]]));
+  // Every workload in input order; the set-aside pinned ones stay on their host.
+  const placement = Object.fromEntries(input.workloads.map((w) => [w.id, placed[w.id] ?? w.host]));
   const memOf = new Map(fleet.workloadIds.map((id, w) => [id, at(fleet.mem, w)]));
   const bytes = moves.reduce((sum, m) => sum + (memOf.get(m.workload) ?? 0) * BYTES_PER_MB, 0);
-  return {
+  const plan: Plan = {
     placement,
     moves,
     figures: {
-      hostsBefore: countHosts(fleet.home),
-      hostsAfter: countHosts(target),
-      lowerBound,
+      hostsBefore: new Set(input.workloads.map((w) => w.host)).size,
+      hostsAfter: new Set(Object.values(placement)).size,
+      // The set-aside hosts keep their pinned workloads in any plan.
+      lowerBound: lowerBound + aside.length,
       migrations: moves.length,
       bytesToMove: Math.round(bytes),
     },
   };
-}
-
-function countHosts(hostOf: Int32Array): number {
-  return new Set(hostOf).size;
+  if (aside.length > 0) plan.warnings = aside.map(setAsideWarning);
+  return plan;
 }

@@ -103,4 +103,39 @@ describe("planConsolidation on random fleets", () => {
       { ...RUNS, numRuns: 200 },
     );
   });
+
+  it("sets aside a host already over capacity with pinned workloads alone, and plans the rest around it", () => {
+    let planned = 0;
+    fc.assert(
+      fc.property(feasibleInputArb, ({ input }) => {
+        const h = input.hosts.find((x) => !x.maintenance);
+        if (!h) return;
+        // Pinned load 10 % above the host's usable cpu, before any plan.
+        const pinned = { id: "overloaded-pinned", kind: "vm" as const, host: h.id, antiAffinity: null, pinned: true };
+        const over = {
+          ...input,
+          workloads: [...input.workloads, { ...pinned, cpu: h.cpu * input.policy.cpuHeadroom * 1.1, memoryMb: 1 }],
+        };
+        const result = tryPlan(over);
+        if (result instanceof PlanError) {
+          expect([
+            "no_placement_found",
+            "moves_unschedulable",
+            "insufficient_capacity",
+            "anti_affinity_unsatisfiable",
+            "workload_too_large",
+          ]).toContain(result.code);
+          return;
+        }
+        planned++;
+        expect(checkPlan(over, result)).toEqual([]);
+        expect(result.warnings?.some((w) => w.startsWith(`host ${h.id} is already over its usable capacity`))).toBe(
+          true,
+        );
+        expect(result.moves.every((m) => m.to !== h.id)).toBe(true);
+      }),
+      { ...RUNS, numRuns: 200 },
+    );
+    expect(planned).toBeGreaterThan(100);
+  });
 });

@@ -4,6 +4,7 @@ import type { StayAnalysis } from "./analyse-stays.js";
 import { at, EPSILON, type Fleet } from "./fleet.js";
 import { makeRoom } from "./make-room.js";
 import { Packing, type Sizer } from "./packing.js";
+import { findSwap } from "./swap-room.js";
 
 export type RepackResult =
   | { ok: true; packing: Packing; reasons: Map<number, string>; repairs: number }
@@ -33,7 +34,7 @@ export function repack(fleet: Fleet, stays: StayAnalysis, kept: readonly number[
   return failed < 0 ? { ok: true, packing, reasons, repairs } : { ok: false, workload: failed, repairs };
 }
 
-function emptiesReason(fleet: Fleet, h: number): string {
+export function emptiesReason(fleet: Fleet, h: number): string {
   const count = fleet.residents[h]?.length ?? 0;
   return `empties host ${fleet.hostIds[h]} (${count} workload${count === 1 ? "" : "s"})`;
 }
@@ -59,19 +60,21 @@ export function sizeOf(fleet: Fleet, sizer: Sizer, w: number): number {
 }
 
 /** `failed` is -1 when everything is placed, else the workload that could not be. */
-function placeAll(
+export function placeAll(
   packing: Packing,
   queue: readonly number[],
   kept: Int32Array,
   sizer: Sizer,
   size: Float64Array,
   reasons: Map<number, string>,
+  budget = 4 * queue.length + 100,
+  /** Also try swaps (swap-room.ts) when no other repair works: slower, used by the final squeeze. */
+  swaps = false,
 ): { failed: number; repairs: number } {
   const bumped: number[] = [];
   // Every repair places the workload at hand, either shifting one other to a host where it
   // fits as is or sending strictly smaller ones back to be placed, so this ends; the budget
   // only bounds the time spent where repairs keep cascading.
-  const budget = 4 * queue.length + 100;
   let repairs = 0;
   let next = 0;
   while (next < queue.length || bumped.length > 0) {
@@ -82,7 +85,22 @@ function placeAll(
       continue;
     }
     const room = repairs++ < budget ? makeRoom(packing, w, kept, sizer, size) : null;
-    if (room === null) return { failed: w, repairs };
+    if (room === null) {
+      const swap = swaps && repairs < budget ? findSwap(packing, w, kept) : null;
+      if (swap === null) return { failed: w, repairs };
+      const { a, b, hostA, hostB } = swap;
+      for (const [y, to] of [
+        [a, hostB],
+        [b, hostA],
+      ] as const) {
+        packing.remove(y);
+        packing.place(y, to);
+        if (!reasons.has(y)) reasons.set(y, `makes room for ${packing.fleet.workloadIds[w]}`);
+        else if (to === at(packing.fleet.home, y)) reasons.delete(y);
+      }
+      packing.place(w, swap.host);
+      continue;
+    }
     for (const y of room.evict) {
       packing.remove(y);
       if (!reasons.has(y)) reasons.set(y, `makes room for ${packing.fleet.workloadIds[w]}`);

@@ -54,6 +54,8 @@ export const planSchema = z.object({
   placement: z.record(idSchema, idSchema),
   moves: z.array(moveSchema),
   figures: figuresSchema,
+  /** What the plan could not fix but the operator should know (e.g. a host set aside as already overloaded). */
+  warnings: z.array(z.string()).optional(),
 });
 
 export type Host = z.infer<typeof hostSchema>;

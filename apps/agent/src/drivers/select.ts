@@ -13,9 +13,9 @@ import { createDockerDriver, DEFAULT_DOCKER_SOCKETS, detectDocker } from "./dock
 import type { Driver } from "./driver.js";
 import { createLibvirtDriver, detectLibvirt } from "./libvirt/index.js";
 import { createQemuDriver, detectQemu } from "./qemu/index.js";
-import { generateHostModel } from "./sim/host-model.js";
 import { SimDriver, type SimDriverOptions } from "./sim/sim-driver.js";
 import { SimHostCollector } from "./sim/sim-host-collector.js";
+import { loadSimHostModel } from "./sim/sim-state.js";
 
 export interface HostRuntime {
   hostCollector: HostCollector;
@@ -80,7 +80,8 @@ export async function selectRealHost(options: RealHostOptions): Promise<HostRunt
 export function selectSimHost(
   options: { seed: number; hostname: string; stateDir: string } & SimDriverOptions,
 ): HostRuntime {
-  const model = generateHostModel(options.seed);
+  // As migrations last left it, if they moved anything (sim/sim-state.ts), else from the seed.
+  const model = loadSimHostModel(options.seed, options.stateDir);
   return {
     hostCollector: new SimHostCollector(model, options.hostname, options.stateDir),
     drivers: [new SimDriver(model, options)],

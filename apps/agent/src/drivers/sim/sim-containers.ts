@@ -8,6 +8,7 @@ import { CommandError, type CommandHandlers } from "../../commands/handler.js";
 import type { DriverEvent } from "../driver.js";
 import type { SimHostModel, SimWorkload } from "./host-model.js";
 import { between, createRandom, hashParts, hexFrom } from "./random.js";
+import { endsMove, SIM_MOVED_FROM_LABEL, takeDepartingProfile } from "./sim-migration.js";
 
 const MiB = 1024 ** 2;
 /** What a container without limits looks like to the simulation (Docker would let it use the host). */
@@ -19,14 +20,17 @@ const FIRST_EPHEMERAL_PORT = 32768;
 export interface SimContainerDeps {
   model: SimHostModel;
   emit(delta: { changed?: SimWorkload[]; removed?: string[] }, event: DriverEvent): void;
+  /** Saves the host after a cold migration's create or remove (sim-state.ts). */
+  saveMoved?(): void;
 }
 
-export function createSimContainerHandlers({ model, emit }: SimContainerDeps): CommandHandlers {
+export function createSimContainerHandlers({ model, emit, saveMoved }: SimContainerDeps): CommandHandlers {
   const find = (id: string) => model.workloads.find((w) => w.workload.id === id);
   return {
     "container.create": async (payload, ctx) => {
       const w = createContainer(model, payload, hashParts(model.seed, "create", ctx.commandId));
       model.workloads.push(w);
+      if (w.workload.labels[SIM_MOVED_FROM_LABEL] !== undefined) saveMoved?.();
       emit(
         { changed: [w] },
         { kind: "workload.created", workloadId: w.workload.id, message: `${w.workload.name} created` },
@@ -43,6 +47,7 @@ export function createSimContainerHandlers({ model, emit }: SimContainerDeps): C
         );
       }
       model.workloads.splice(model.workloads.indexOf(w), 1);
+      if (endsMove(workloadId)) saveMoved?.();
       emit(
         { removed: [w.workload.id] },
         { kind: "workload.removed", workloadId, message: `${w.workload.name} removed` },
@@ -55,7 +60,17 @@ export function createSimContainerHandlers({ model, emit }: SimContainerDeps): C
 function createContainer(model: SimHostModel, payload: CommandPayload<"container.create">, seed: number): SimWorkload {
   const random = createRandom(seed);
   const id = hexFrom(seed, 64);
-  const name = payload.name ?? `sim_${id.slice(0, 12)}`;
+  let name = payload.name ?? `sim_${id.slice(0, 12)}`;
+  // A container moved here cold (sim-migration.ts) keeps its usage. Generated sim names repeat
+  // across hosts (nginx-1 on many), which a real fleet avoids: an arrival whose name is taken
+  // here gets this host's suffix rather than failing as Docker would.
+  const moved = takeDepartingProfile(payload.labels);
+  const taken = (n: string) => model.workloads.some((w) => w.workload.name === n);
+  if (moved && taken(name)) {
+    const base = `${name}-${hexFrom(model.seed, 4)}`;
+    name = base;
+    for (let n = 2; taken(name); n++) name = `${base}-${n}`;
+  }
   const holder = model.workloads.find((w) => w.workload.name === name);
   if (holder) {
     throw new CommandError(
@@ -82,7 +97,7 @@ function createContainer(model: SimHostModel, payload: CommandPayload<"container
     workload,
     managed: true,
     // A quiet service: a little CPU, a steady share of its memory.
-    profile: {
+    profile: moved ?? {
       seed,
       cpuBusy: between(random, 0.02, 0.15),
       memUsed: between(random, 0.2, 0.5),

@@ -11,6 +11,8 @@ import { createWorkload, type SimHostModel, type SimWorkload } from "./host-mode
 import { createRandom, hashParts, pick } from "./random.js";
 import { createSimContainerHandlers } from "./sim-containers.js";
 import { createSimLogsHandler } from "./sim-logs.js";
+import { createSimMigrationHandlers } from "./sim-migration.js";
+import { saveSimHostModel } from "./sim-state.js";
 import { sampleWorkload } from "./usage.js";
 
 export interface SimDriverOptions {
@@ -20,6 +22,8 @@ export interface SimDriverOptions {
   churnProbability?: number;
   /** How often a followed simulated container log gets a line. */
   logLineEveryMs?: number;
+  /** Where the host's workloads are saved after a migration moved some (sim-state.ts). */
+  stateDir?: string;
 }
 
 const MAX_WORKLOADS = 40;
@@ -34,7 +38,7 @@ export class SimDriver implements Driver {
 
   constructor(
     private readonly model: SimHostModel,
-    options: SimDriverOptions = {},
+    private readonly options: SimDriverOptions = {},
   ) {
     this.churnEveryMs = options.churnEveryMs ?? 120_000;
     this.churnProbability = options.churnProbability ?? 0.3;
@@ -43,9 +47,18 @@ export class SimDriver implements Driver {
 
   commandHandlers(): CommandHandlers {
     const find = (id: string) => this.model.workloads.find((w) => w.workload.id === id);
+    const { stateDir } = this.options;
+    const deps = {
+      model: this.model,
+      emit: this.emit.bind(this),
+      saveMoved: () => {
+        if (stateDir) saveSimHostModel(this.model, stateDir);
+      },
+    };
     return {
       "container.logs": createSimLogsHandler(find, this.logLineEveryMs),
-      ...createSimContainerHandlers({ model: this.model, emit: (delta, event) => this.emit(delta, event) }),
+      ...createSimContainerHandlers(deps),
+      ...createSimMigrationHandlers(deps),
     };
   }
 

@@ -1,7 +1,10 @@
 "use client";
 
-/** The "Consolidate" form: scope, demand window and percentile, memory measure, headroom -> plans.create. */
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+/**
+ * The "Consolidate" form: scope (all hosts, one team, one host group), demand window and
+ * percentile, memory measure, headroom -> plans.create.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AlertTriangle, Layers } from "lucide-react";
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
@@ -9,12 +12,21 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Input, Label, Select } from "@/components/ui/input";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 
+type Scope = "all" | "team" | "group";
+
 export function ConsolidateForm({ onCreated }: { onCreated: (id: string) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
-  const [scope, setScope] = useState<"all" | "team">("all");
+  const scopes = useQuery(trpc.plans.scopes.queryOptions());
+  const [scope, setScope] = useState<Scope>("all");
   const [teamId, setTeamId] = useState("");
+  const [group, setGroup] = useState("");
+  const teams = scopes.data?.teams ?? [];
+  const groups = scopes.data?.groups ?? [];
+  // The first team or group until one is chosen.
+  const chosenTeam = teamId || teams[0]?.id || "";
+  const chosenGroup = group || groups[0]?.group || "";
   const [windowMinutes, setWindowMinutes] = useState("60");
   const [cpuPercentile, setCpuPercentile] = useState("95");
   const [memory, setMemory] = useState<"used" | "allocated">("used");
@@ -32,7 +44,7 @@ export function ConsolidateForm({ onCreated }: { onCreated: (id: string) => void
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate({
-      scope: scope === "team" ? { teamId: teamId.trim() } : "all",
+      scope: scope === "team" ? { teamId: chosenTeam } : scope === "group" ? { group: chosenGroup } : "all",
       windowMinutes: Number(windowMinutes),
       cpuPercentile: Number(cpuPercentile),
       memory,
@@ -56,21 +68,38 @@ export function ConsolidateForm({ onCreated }: { onCreated: (id: string) => void
           <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7">
             <div className="space-y-1">
               <Label htmlFor={field("scope")}>Scope</Label>
-              <Select id={field("scope")} value={scope} onChange={(e) => setScope(e.target.value as "all" | "team")}>
+              <Select id={field("scope")} value={scope} onChange={(e) => setScope(e.target.value as Scope)}>
                 <option value="all">All hosts</option>
                 <option value="team">One team</option>
+                <option value="group">One host group</option>
               </Select>
             </div>
             {scope === "team" ? (
               <div className="space-y-1">
-                <Label htmlFor={field("team")}>Team ID</Label>
-                <Input
-                  id={field("team")}
-                  required
-                  value={teamId}
-                  onChange={(e) => setTeamId(e.target.value)}
-                  placeholder="team id"
-                />
+                <Label htmlFor={field("team")}>Team</Label>
+                <Select id={field("team")} required value={chosenTeam} onChange={(e) => setTeamId(e.target.value)}>
+                  {teams.map((t) => (
+                    <option key={t.id} value={t.id}>
+                      {t.name}
+                    </option>
+                  ))}
+                </Select>
+              </div>
+            ) : null}
+            {scope === "group" ? (
+              <div className="space-y-1">
+                <Label htmlFor={field("group")}>Host group</Label>
+                {groups.length > 0 ? (
+                  <Select id={field("group")} required value={chosenGroup} onChange={(e) => setGroup(e.target.value)}>
+                    {groups.map((g) => (
+                      <option key={g.group} value={g.group}>
+                        {g.group} ({g.online} of {g.hosts} online)
+                      </option>
+                    ))}
+                  </Select>
+                ) : (
+                  <p className="py-1.5 text-fg-subtle text-xs">No host group yet: put hosts in one below.</p>
+                )}
               </div>
             ) : null}
             <div className="space-y-1">
@@ -135,7 +164,11 @@ export function ConsolidateForm({ onCreated }: { onCreated: (id: string) => void
             </div>
           </div>
           <div className="flex items-center gap-3">
-            <Button type="submit" variant="primary" disabled={create.isPending}>
+            <Button
+              type="submit"
+              variant="primary"
+              disabled={create.isPending || (scope === "group" && !chosenGroup) || (scope === "team" && !chosenTeam)}
+            >
               <Layers aria-hidden className="size-4" />
               {create.isPending ? "Planning…" : "Consolidate"}
             </Button>

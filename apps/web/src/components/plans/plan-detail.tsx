@@ -7,7 +7,7 @@
  * standby after success (hosts.manage).
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Check, Moon, X } from "lucide-react";
+import { AlertTriangle, Check, Moon, X } from "lucide-react";
 import { useMemo, useState } from "react";
 import { formatDuration, formatMbps, StateBadge } from "@/components/migrations/migration-state";
 import { useCan } from "@/components/shell/use-can";
@@ -22,7 +22,7 @@ import { formatBytes, formatPercent } from "@/lib/format";
 import { useLiveEvent } from "@/lib/live-socket";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 import type { MigrationUpdateEvent } from "@/shared/live-events";
-import { planNames, planPicture } from "./plan-layout";
+import { planNames, planPicture, withNames } from "./plan-layout";
 import { PlanPicture } from "./plan-picture";
 
 function Outcome({ pending, error, success }: { pending: boolean; error: unknown; success: string | null }) {
@@ -63,6 +63,15 @@ function StandbyButton({ hostId, name }: { hostId: string; name: string }) {
       ) : null}
     </div>
   );
+}
+
+/** "all", "team", "group rack-a" or "3 hosts": what the plan was made for. */
+function scopeLabel(scope: unknown): string {
+  if (typeof scope === "string") return scope;
+  const s = (scope ?? {}) as { teamId?: string; group?: string; hostIds?: string[] };
+  if (s.group) return `host group ${s.group}`;
+  if (s.hostIds) return `${s.hostIds.length} hosts`;
+  return "team";
 }
 
 export function PlanDetail({ id }: { id: string }) {
@@ -135,7 +144,7 @@ export function PlanDetail({ id }: { id: string }) {
         <h2 className="font-semibold text-base text-fg">Plan</h2>
         <StateBadge state={p.state} testId="plan-state" />
         <span className="text-fg-subtle text-xs">
-          created <RelativeTime value={p.createdAt} /> · scope {typeof p.scope === "string" ? p.scope : "team"}
+          created <RelativeTime value={p.createdAt} /> · scope {scopeLabel(p.scope)}
         </span>
         <div className="ml-auto flex items-center gap-2">
           {canApprove && p.state === "draft" ? (
@@ -174,6 +183,17 @@ export function PlanDetail({ id }: { id: string }) {
           {formatPercent(peak("cpu"), 0)} · {formatPercent(peak("memory"), 0)}
         </StatCard>
       </div>
+
+      {p.output.warnings?.length ? (
+        <Card role="note" data-testid="plan-warnings" className="space-y-1 border-warn/40 bg-warn/10 px-4 py-3 text-sm">
+          {p.output.warnings.map((w) => (
+            <p key={w} className="flex gap-2 text-fg">
+              <AlertTriangle aria-hidden className="mt-0.5 size-4 shrink-0 text-warn" />
+              {withNames(w, names)}
+            </p>
+          ))}
+        </Card>
+      ) : null}
 
       {p.state !== "draft" && p.moves > 0 ? (
         <Card className="space-y-2 px-4 py-3" data-testid="plan-progress">
@@ -249,7 +269,9 @@ export function PlanDetail({ id }: { id: string }) {
                     <TableCell>
                       {name(m.from)} → {name(m.to)}
                     </TableCell>
-                    <TableCell className="max-w-72 whitespace-normal text-fg-muted text-xs">{m.reason}</TableCell>
+                    <TableCell className="max-w-72 whitespace-normal text-fg-muted text-xs">
+                      {withNames(m.reason, names)}
+                    </TableCell>
                     <TableCell>
                       <StateBadge state={m.state} />
                       {m.error ? (

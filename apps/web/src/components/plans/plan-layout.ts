@@ -83,3 +83,10 @@ export function planNames(plan: Pick<PlanView, "input">): Map<string, string> {
   for (const w of plan.input.workloads) names.set(w.id, w.name);
   return names;
 }
+
+/** A planner sentence (reason, warning) with the ids in it replaced by names. */
+export function withNames(text: string, names: ReadonlyMap<string, string>): string {
+  let named = text;
+  for (const [id, name] of names) if (named.includes(id)) named = named.replaceAll(id, name);
+  return named;
+}

@@ -14,6 +14,7 @@ import { formatBytes } from "@/lib/format";
 import { useLiveEvent } from "@/lib/live-socket";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 import { ConsolidateForm } from "./consolidate-form";
+import { HostGroupsCard } from "./host-groups-card";
 import { PlanDetail } from "./plan-detail";
 
 export function PlansView() {
@@ -22,6 +23,7 @@ export function PlansView() {
   const params = useSearchParams();
   const [openId, setOpenId] = useState<string | null>(() => params.get("plan"));
   const canCreate = useCan("plans.create");
+  const canManageHosts = useCan("hosts.manage");
   const plans = useQuery(trpc.plans.list.queryOptions({ limit: 50 }));
   const shown = openId ?? plans.data?.[0]?.id ?? null;
 
@@ -44,6 +46,7 @@ export function PlansView() {
       </div>
 
       {canCreate ? <ConsolidateForm onCreated={open} /> : null}
+      {canManageHosts ? <HostGroupsCard /> : null}
 
       {shown ? <PlanDetail key={shown} id={shown} /> : null}
 

@@ -8,7 +8,7 @@
 import type { CommandContext } from "../commands/request-command.js";
 import { AppError } from "../errors.js";
 import { ACTIVE_MIGRATION_STATES, MIGRATIONS_CHANNEL, type MigrationView, toMigrationView } from "./migration-view.js";
-import { findTargetHost, recordMigration } from "./record-migration.js";
+import { findTargetHost, LIVE_MIGRATION_DRIVERS, recordMigration } from "./record-migration.js";
 import { startColdMigration } from "./start-cold-migration.js";
 
 export interface StartMigrationInput {
@@ -42,12 +42,14 @@ export async function startMigration(ctx: CommandContext, input: StartMigrationI
   });
   if (!workload || workload.removedAt) throw new AppError("not_found", "No such workload.");
   if (workload.kind === "container") return startColdMigration(ctx, workload, input);
-  if (workload.kind !== "vm" || workload.driver !== "qemu")
-    throw new AppError("invalid", "Only VMs of the qemu driver can be live-migrated.");
+  if (workload.kind !== "vm" || !LIVE_MIGRATION_DRIVERS.includes(workload.driver))
+    throw new AppError("invalid", "Only VMs of the qemu (or simulated) driver can be live-migrated.");
   if (workload.state !== "running")
     throw new AppError("invalid", `${workload.name} is ${workload.state}, not running.`);
-  const target = await findTargetHost(ctx, input.targetHostId, workload, "qemu");
-  const listenHost = input.listenHost ?? listenHostOf(target.labels);
+  const target = await findTargetHost(ctx, input.targetHostId, workload, workload.driver);
+  // Simulated hosts move VMs inside their agent process: no address is needed, any will do.
+  const listenHost =
+    input.listenHost ?? listenHostOf(target.labels) ?? (workload.driver === "sim" ? "127.0.0.1" : undefined);
   if (!listenHost)
     throw new AppError("invalid", `${target.name} has no "${MIGRATION_ADDRESS_LABEL}" label; give listenHost.`);
   return recordMigration(ctx, workload, {

@@ -9,6 +9,11 @@ import { AppError } from "../errors.js";
 import { acquireLease } from "./leases.js";
 import { MIGRATIONS_CHANNEL, type MigrationView, toMigrationUpdate, toMigrationView } from "./migration-view.js";
 
+/** Drivers whose VMs move live: qemu, and the sim driver's simulated migration (demo fleets). */
+export const LIVE_MIGRATION_DRIVERS: readonly string[] = ["qemu", "sim"];
+/** Drivers whose containers move cold. */
+export const COLD_MIGRATION_DRIVERS: readonly string[] = ["docker", "sim"];
+
 /** The target host of a move, in the caller's organisation, online and running `driver`. */
 export async function findTargetHost(
   ctx: Pick<CommandContext, "prisma" | "actor">,

@@ -14,7 +14,7 @@ import { AppError } from "../errors.js";
 import { awaitCommand, StepFailedError } from "./command-steps.js";
 import type { MigrationView } from "./migration-view.js";
 import type { StartMigrationInput } from "./migrations.js";
-import { findTargetHost, recordMigration } from "./record-migration.js";
+import { COLD_MIGRATION_DRIVERS, findTargetHost, recordMigration } from "./record-migration.js";
 
 export type ContainerInspection = z.infer<typeof containerInspectResultSchema>;
 
@@ -50,11 +50,11 @@ export async function startColdMigration(
   workload: Workload,
   input: StartMigrationInput,
 ): Promise<MigrationView> {
-  if (workload.driver !== "docker")
-    throw new AppError("invalid", "Only containers of the docker driver can be moved between hosts.");
+  if (!COLD_MIGRATION_DRIVERS.includes(workload.driver))
+    throw new AppError("invalid", "Only containers of the docker (or simulated) driver can be moved between hosts.");
   if (workload.state !== "running")
     throw new AppError("invalid", `${workload.name} is ${workload.state}, not running.`);
-  const target = await findTargetHost(ctx, input.targetHostId, workload, "docker");
+  const target = await findTargetHost(ctx, input.targetHostId, workload, workload.driver);
   const inspection = await inspectContainer(ctx, workload);
   const warnings = volumeWarnings(workload.name, inspection);
   if (warnings.length > 0 && !input.acceptVolumeLoss) {

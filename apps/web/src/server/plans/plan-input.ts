@@ -7,7 +7,9 @@ import { workloadPercentiles } from "@flotilla/db";
 import type { PlanInput } from "@flotilla/planner";
 import { z } from "zod";
 import { AppError } from "../errors.js";
+import { COLD_MIGRATION_DRIVERS, LIVE_MIGRATION_DRIVERS } from "../migrations/record-migration.js";
 import type { Services } from "../services.js";
+import { driverPools, movableInPool } from "./driver-pools.js";
 
 const MIB = 1024 * 1024;
 /** Workload labels an operator sets on a VM or container. */
@@ -19,9 +21,21 @@ export const MEMORY_CAPACITY_LABEL = "flotilla.memory-mb";
 /** Host label set by plans.markStandby: the host is kept empty (planned like a host in maintenance). */
 export const STANDBY_LABEL = "flotilla.standby";
 
+/** A host group's name, as operators type it (hosts.group). */
+export const hostGroupSchema = z
+  .string()
+  .trim()
+  .min(1, "a group name is required")
+  .max(64)
+  .regex(
+    /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u,
+    "letters, digits, spaces, '.', '_' or '-', starting with a letter or digit",
+  );
+
 export const planScopeSchema = z.union([
   z.literal("all"),
   z.object({ teamId: z.string().min(1).max(200) }).strict(),
+  z.object({ group: hostGroupSchema }).strict(),
   z.object({ hostIds: z.array(z.string().min(1).max(200)).min(1).max(5000) }).strict(),
 ]);
 export type PlanScope = z.infer<typeof planScopeSchema>;
@@ -46,8 +60,9 @@ export interface PlanInputContext extends Pick<Services, "prisma" | "pool"> {
 
 /** The planner input plus the names the planner ignores (unknown fields) but people read. */
 export type StoredPlanInput = Omit<PlanInput, "hosts" | "workloads"> & {
-  hosts: Array<PlanInput["hosts"][number] & { name: string }>;
-  workloads: Array<PlanInput["workloads"][number] & { name: string; externalId: string }>;
+  /** `drivers`: the workload drivers the host runs (which workloads it can take). */
+  hosts: Array<PlanInput["hosts"][number] & { name: string; drivers: string[] }>;
+  workloads: Array<PlanInput["workloads"][number] & { name: string; externalId: string; driver: string }>;
 };
 
 const labelsOf = (labels: unknown) => (labels ?? {}) as Record<string, unknown>;
@@ -69,6 +84,7 @@ export function hostCapacity(h: { cpuCores: number; memoryBytes: bigint; labels:
 function scopeWhere(orgId: string, scope: PlanScope) {
   if (scope === "all") return { orgId };
   if ("teamId" in scope) return { orgId, teamId: scope.teamId };
+  if ("group" in scope) return { orgId, group: scope.group };
   return { orgId, id: { in: scope.hostIds } };
 }
 
@@ -93,9 +109,14 @@ export async function buildPlanInput(ctx: PlanInputContext, scope: PlanScope, op
       name: h.name,
       ...hostCapacity(h),
       maintenance: h.status === "maintenance" || labelsOf(h.labels)[STANDBY_LABEL] !== undefined,
+      // "proc" only reports the host itself; the others run workloads.
+      drivers: h.drivers.filter((d) => d !== "proc"),
     }))
     .filter((h) => h.cpu > 0 && h.memoryMb > 0);
-  if (hosts.length === 0) throw new AppError("invalid", "No online host with a known size in this scope.");
+  if (hosts.length === 0) {
+    const where = typeof scope === "object" && "group" in scope ? ` (host group ${scope.group})` : "";
+    throw new AppError("invalid", `No online host with a known size in this scope${where}.`);
+  }
 
   const rows = await ctx.prisma.workload.findMany({
     where: { hostId: { in: hosts.map((h) => h.id) }, removedAt: null, state: "running" },
@@ -112,6 +133,11 @@ export async function buildPlanInput(ctx: PlanInputContext, scope: PlanScope, op
   });
   const statsOf = new Map(stats.map((s) => [`${s.hostId}/${s.externalId}`, s]));
 
+  const poolOf = new Map<string, typeof hosts>();
+  for (const ids of driverPools(hosts)) {
+    const pool = hosts.filter((h) => ids.includes(h.id));
+    for (const id of ids) poolOf.set(id, pool);
+  }
   const workloads = rows.map((w) => {
     const labels = labelsOf(w.labels);
     const s = statsOf.get(`${w.hostId}/${w.externalId}`);
@@ -123,20 +149,28 @@ export async function buildPlanInput(ctx: PlanInputContext, scope: PlanScope, op
       name: w.name,
       externalId: w.externalId,
       kind: w.kind,
+      driver: w.driver,
       host: w.hostId,
       // No samples yet (a new workload, metrics off): its allocation is the safe guess.
       cpu: s?.cpuCores ?? w.vcpus ?? 0,
       memoryMb: options.memory === "used" ? (usedMb ?? allocatedMb ?? 0) : (allocatedMb ?? usedMb ?? 0),
       antiAffinity: typeof group === "string" && group.length > 0 ? group : null,
       // What no migration path can move stays where it is, so the plan never proposes it.
-      pinned: labels[PINNED_LABEL] === "true" || !isMovable(w.kind, w.driver),
+      // So does what no other host of its pool could run (see driver-pools.ts).
+      pinned:
+        labels[PINNED_LABEL] === "true" ||
+        !isMovable(w.kind, w.driver) ||
+        !movableInPool({ host: w.hostId, driver: w.driver }, poolOf.get(w.hostId) ?? []),
     };
   });
   const input: StoredPlanInput = { hosts, workloads, policy: options.policy };
   return input;
 }
 
-/** VMs of the qemu driver move live, containers of the docker driver cold (see server/migrations). */
+/** VMs move live, containers cold, on the drivers that can (see server/migrations). */
 function isMovable(kind: string, driver: string): boolean {
-  return (kind === "vm" && driver === "qemu") || (kind === "container" && driver === "docker");
+  return (
+    (kind === "vm" && LIVE_MIGRATION_DRIVERS.includes(driver)) ||
+    (kind === "container" && COLD_MIGRATION_DRIVERS.includes(driver))
+  );
 }

@@ -37,6 +37,11 @@ async function host(orgId: string, teamId: string, name: string, extra: Record<s
       status: "online",
       cpuCores: 8,
       memoryBytes: 8n * GiB,
+      drivers: ["proc", "qemu"],
+      // No agent reports for these hosts: seen now, on an hourly interval, so the liveness sweeper
+      // leaves them online for the test (it marks hosts never seen offline at its next pass).
+      lastSeenAt: new Date(),
+      intervalMs: 3_600_000,
       ...extra,
     },
   });
@@ -99,12 +104,16 @@ const OPTIONS = {
 describe("buildPlanInput", () => {
   it("takes capacities from inventory and demand from the chosen percentile of samples", async () => {
     const { id: teamId } = await team(t.owner.orgId);
-    const a = await host(t.owner.orgId, teamId, "a", { labels: { "flotilla.cpu": "4" } });
-    const b = await host(t.owner.orgId, teamId, "b", { status: "maintenance" });
+    const a = await host(t.owner.orgId, teamId, "a", {
+      labels: { "flotilla.cpu": "4" },
+      drivers: ["proc", "qemu", "sim"],
+    });
+    const b = await host(t.owner.orgId, teamId, "b", { status: "maintenance", drivers: ["qemu", "sim", "libvirt"] });
     await host(t.owner.orgId, teamId, "gone", { status: "offline" });
     const sampled = await workload(a, "sampled", { labels: { "flotilla.anti-affinity": "db" } });
     await workload(b, "quiet", { vcpus: 1.5, labels: { "flotilla.pinned": "true" } });
     await workload(b, "sim", { driver: "sim" });
+    await workload(b, "libvirt", { driver: "libvirt" });
     await workload(b, "stopped", { state: "stopped" });
     // 0.01..1.00 cores, one a minute: the 60-minute window holds 0.41..1.00, whose p95
     // (continuous) is 0.9705; samples older than the window do not count.
@@ -119,22 +128,92 @@ describe("buildPlanInput", () => {
     const ctx = { prisma: t.prisma, pool: t.db.pool, orgId: t.owner.orgId, now: NOW };
     const input = await buildPlanInput(ctx, { teamId }, OPTIONS);
     expect(input.hosts).toEqual([
-      { id: a, name: "a", cpu: 4, memoryMb: 8192, maintenance: false },
-      { id: b, name: "b", cpu: 8, memoryMb: 8192, maintenance: true },
+      { id: a, name: "a", cpu: 4, memoryMb: 8192, maintenance: false, drivers: ["qemu", "sim"] },
+      { id: b, name: "b", cpu: 8, memoryMb: 8192, maintenance: true, drivers: ["qemu", "sim", "libvirt"] },
     ]);
     const byName = Object.fromEntries(input.workloads.map((w) => [w.name, w]));
-    expect(Object.keys(byName).sort()).toEqual(["quiet", "sampled", "sim"]);
+    expect(Object.keys(byName).sort()).toEqual(["libvirt", "quiet", "sampled", "sim"]);
     expect(byName.sampled?.cpu).toBeCloseTo(0.9705, 4);
     expect(byName.sampled).toMatchObject({ memoryMb: 512, antiAffinity: "db", pinned: false, host: a, kind: "vm" });
     // No samples: the allocation stands in.
     expect(byName.quiet).toMatchObject({ cpu: 1.5, memoryMb: 2048, pinned: true, antiAffinity: null });
-    // A driver no migration path can move stays where it is.
-    expect(byName.sim?.pinned).toBe(true);
+    // A driver no migration path can move stays where it is; simulated hosts migrate (demo fleets).
+    expect(byName.libvirt?.pinned).toBe(true);
+    expect(byName.sim?.pinned).toBe(false);
 
     const allocated = await buildPlanInput(ctx, { teamId }, { ...OPTIONS, memory: "allocated", cpuPercentile: 50 });
     const sampledAllocated = allocated.workloads.find((w) => w.name === "sampled");
     expect(sampledAllocated?.memoryMb).toBe(2048);
     expect(sampledAllocated?.cpu).toBeCloseTo(0.705, 4);
+  });
+});
+
+describe("host groups", () => {
+  it("scopes a plan to a host group that operators set, in their organisation only", async () => {
+    const { id: teamId } = await team(t.owner.orgId);
+    const group = `rack ${randomUUID().slice(0, 8)}`;
+    const g1 = await host(t.owner.orgId, teamId, "g1");
+    const g2 = await host(t.owner.orgId, teamId, "g2");
+    const outside = await host(t.owner.orgId, teamId, "outside");
+    for (const [i, h] of [g1, g2, outside].entries()) await workload(h, `grouped-${i}`);
+
+    const set = await owner.mutate<{ updated: number }>("plans.setHostGroup", { hostIds: [g1, g2], group });
+    expect(set.data?.updated).toBe(2);
+    const scopes = await owner.query<{ groups: Array<{ group: string; hosts: number; online: number }> }>(
+      "plans.scopes",
+    );
+    expect(scopes.data?.groups).toContainEqual({ group, hosts: 2, online: 2 });
+
+    const created = await owner.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { group } });
+    expect(created.error).toBeUndefined();
+    const plan = created.data as PlanView;
+    expect(plan.input.hosts.map((h) => h.name).sort()).toEqual(["g1", "g2"]);
+    expect(plan.output.figures).toMatchObject({ hostsBefore: 2, hostsAfter: 1, migrations: 1 });
+
+    const empty = await owner.mutate("plans.create", { ...OPTIONS, scope: { group: "no such group" } });
+    expect(empty.error?.message).toBe("No online host with a known size in this scope (host group no such group).");
+    const bad = await owner.mutate("plans.setHostGroup", { hostIds: [g1], group: "  " });
+    expect(bad.error?.data.code).toBe("BAD_REQUEST");
+
+    const other = await seedOrg(t.prisma, `groups-${randomUUID().slice(0, 6)}`);
+    const stranger = await signedIn(other.email, other.password);
+    expect((await stranger.mutate("plans.setHostGroup", { hostIds: [g1], group: "mine" })).error?.data.code).toBe(
+      "NOT_FOUND",
+    );
+    expect((await stranger.query<{ groups: unknown[] }>("plans.scopes")).data?.groups).toEqual([]);
+    const theirs = (await stranger.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { group } })).error;
+    expect(theirs?.data.code).toBe("BAD_REQUEST");
+
+    const cleared = await owner.mutate("plans.setHostGroup", { hostIds: [g1, g2], group: null });
+    expect(cleared.error).toBeUndefined();
+    expect((await t.prisma.host.findUniqueOrThrow({ where: { id: g1 } })).group).toBeNull();
+  });
+});
+
+describe("driver pools", () => {
+  it("plans hosts that share no driver apart, and pins what no other host of its pool could run", async () => {
+    const { id: teamId } = await team(t.owner.orgId);
+    const q1 = await host(t.owner.orgId, teamId, "q1", { drivers: ["proc", "qemu", "docker"] });
+    const q2 = await host(t.owner.orgId, teamId, "q2", { drivers: ["proc", "qemu"] });
+    const s1 = await host(t.owner.orgId, teamId, "s1", { drivers: ["sim"] });
+    const s2 = await host(t.owner.orgId, teamId, "s2", { drivers: ["sim"] });
+    await workload(q1, "vm-q1");
+    await workload(q1, "ctr-q1", { kind: "container", driver: "docker", vcpus: 1 });
+    await workload(q2, "vm-q2");
+    await workload(s1, "sim-s1", { driver: "sim" });
+    await workload(s2, "sim-s2", { driver: "sim" });
+    const created = await owner.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { teamId } });
+    expect(created.error).toBeUndefined();
+    const plan = created.data as PlanView;
+    const byName = Object.fromEntries(plan.input.workloads.map((w) => [w.name, w]));
+    // q2 runs no container engine: the container stays.
+    expect(byName["ctr-q1"]?.pinned).toBe(true);
+    expect(byName["vm-q1"]?.pinned).toBe(false);
+    // Two pools, each packed onto one host; no move crosses from qemu to sim hosts.
+    expect(plan.output.figures).toMatchObject({ hostsBefore: 4, hostsAfter: 2, migrations: 2 });
+    const qemuHosts = new Set([q1, q2]);
+    for (const m of plan.execution) expect(qemuHosts.has(m.from)).toBe(qemuHosts.has(m.to));
+    expect(plan.output.placement[byName["vm-q2"]?.id as string]).toBe(q1);
   });
 });
 
@@ -207,14 +286,29 @@ describe("plans.*", () => {
     await t.prisma.workload.update({ where: { id: filler.id }, data: { removedAt: new Date() } });
   });
 
+  it("skips a move whose workload stopped since planning, and goes on", async () => {
+    const plan = (await owner.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { teamId } })).data as PlanView;
+    const move = plan.execution[0];
+    await t.prisma.workload.update({ where: { id: move?.workload }, data: { state: "stopped" } });
+    await owner.mutate("plans.approve", { id: plan.id });
+    const done = await ended(plan.id);
+    expect(done).toMatchObject({ state: "succeeded", error: null });
+    expect(done.execution[0]).toMatchObject({
+      state: "skipped",
+      migrationId: null,
+      error: expect.stringMatching(/^not moved: vm-\d is stopped now \(it was running when planned\)$/),
+    });
+    await t.prisma.workload.update({ where: { id: move?.workload }, data: { state: "running" } });
+  });
+
   it("stops on a refused migration, keeping the move's reason", async () => {
     const plan = (await owner.mutate<PlanView>("plans.create", { ...OPTIONS, scope: { teamId } })).data as PlanView;
     await owner.mutate("plans.approve", { id: plan.id });
     const done = await ended(plan.id);
-    // These hosts have no agent: the migrations domain refuses, and the plan says which move and why.
+    // These hosts have no migration address: the migrations domain refuses, and the plan says which move and why.
     expect(done.state).toBe("failed");
-    expect(done.error).toMatch(/^move of vm-\d failed: p\d does not run the qemu driver/);
-    expect(done.execution[0]).toMatchObject({ state: "failed", error: expect.stringMatching(/qemu driver/) });
+    expect(done.error).toMatch(/^move of vm-\d failed: p\d has no "migration-address" label; give listenHost\./);
+    expect(done.execution[0]).toMatchObject({ state: "failed", error: expect.stringMatching(/migration-address/) });
   });
 
   it("marks only an empty host for standby", async () => {

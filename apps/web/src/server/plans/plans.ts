@@ -4,10 +4,11 @@
  * database. Everything is scoped to the caller's organisation: another org's plan or host is NOT_FOUND.
  */
 import type { Prisma } from "@flotilla/db";
-import { PlanError, planConsolidation } from "@flotilla/planner";
+import { PlanError } from "@flotilla/planner";
 import type { CommandContext } from "../commands/request-command.js";
 import { AppError } from "../errors.js";
 import type { Services } from "../services.js";
+import { planAcrossPools } from "./driver-pools.js";
 import { buildPlanInput, type PlanOptions, type PlanScope, STANDBY_LABEL, type StoredPlanInput } from "./plan-input.js";
 import {
   ACTIVE_PLAN_STATES,
@@ -36,9 +37,9 @@ const json = (value: unknown) => value as Prisma.InputJsonValue;
 export async function createPlan(ctx: PlansContext, input: CreatePlanInput): Promise<PlanView> {
   const { scope, concurrency, storage, acceptVolumeLoss, ...options } = input;
   const plannerInput = await buildPlanInput({ ...ctx, orgId: ctx.actor.orgId }, scope, options);
-  let output: ReturnType<typeof planConsolidation>;
+  let output: ReturnType<typeof planAcrossPools>;
   try {
-    output = planConsolidation(plannerInput);
+    output = planAcrossPools(plannerInput);
   } catch (err) {
     // The planner's message names the cause (which workload, host or group); the UI shows it as is.
     if (err instanceof PlanError)

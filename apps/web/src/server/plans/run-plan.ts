@@ -66,8 +66,11 @@ export async function runPlan(deps: RunPlanDeps, id: string): Promise<void> {
 
   async function launch(move: ExecutionMove): Promise<void> {
     const fail = (error: string) => Object.assign(move, { state: "failed", error, finishedAt: now() });
+    const skip = (why: string) => Object.assign(move, { state: "skipped", error: why, finishedAt: now() });
     const workload = await prisma.workload.findUnique({ where: { id: move.workload } });
-    if (!workload || workload.removedAt) return void fail("the workload no longer exists");
+    // Gone or stopped since the plan was made: nothing to move, and it no longer loads any host
+    // (the capacity re-check counts running workloads only), so the plan goes on without it.
+    if (!workload || workload.removedAt) return void skip("not moved: the workload no longer exists");
     // Resumed after a crash between starting the migration and recording it: adopt that migration.
     const adopted = await prisma.migration.findFirst({
       where: { workloadId: move.workload, targetHostId: move.to, apiCalledAt: { gte: row.startedAt ?? row.createdAt } },
@@ -75,6 +78,8 @@ export async function runPlan(deps: RunPlanDeps, id: string): Promise<void> {
     });
     if (adopted) return void Object.assign(move, { state: "running", migrationId: adopted.id, startedAt: now() });
     if (workload.hostId !== move.from) return void fail("the workload moved to another host since the plan was made");
+    if (workload.state !== "running")
+      return void skip(`not moved: ${workload.name} is ${workload.state} now (it was running when planned)`);
     try {
       const m = await startMigration(ctx, {
         workloadId: move.workload,

@@ -1,7 +1,8 @@
 /** plans.*: consolidation plans — build, review, approve (role-gated), follow, cancel (see server/plans). */
 import { z } from "zod";
 import type { SessionInfo } from "../../auth/sessions.js";
-import { planOptionsSchema, planScopeSchema } from "../../plans/plan-input.js";
+import { listScopes, setHostGroup } from "../../plans/host-groups.js";
+import { hostGroupSchema, planOptionsSchema, planScopeSchema } from "../../plans/plan-input.js";
 import {
   approvePlan,
   cancelPlan,
@@ -54,6 +55,14 @@ export const plansRouter = router({
   cancel: permission("plans.approve")
     .input(z.object({ id: idSchema }))
     .mutation(({ ctx, input }) => cancelPlan(plansContext(ctx), input.id)),
+
+  /** What a plan can be scoped to: host groups (with host counts) and teams. */
+  scopes: permission("fleet.read").query(({ ctx }) => listScopes(plansContext(ctx))),
+
+  /** Puts hosts in a host group (null: none), for plans scoped to a group. */
+  setHostGroup: permission("hosts.manage")
+    .input(z.object({ hostIds: z.array(idSchema).min(1).max(5000), group: hostGroupSchema.nullable() }))
+    .mutation(({ ctx, input }) => setHostGroup(plansContext(ctx), input.hostIds, input.group)),
 
   /** Labels an emptied host `flotilla.standby`: later plans keep it empty. Powers nothing down. */
   markStandby: permission("hosts.manage")

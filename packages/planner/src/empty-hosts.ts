@@ -1,0 +1,68 @@
+// A local search after the host-count search: from a placement on k hosts, try to empty one
+// more host — the least loaded first — by placing its workloads on the other kept hosts
+// (best fit, then the same "make room" repairs as the packer: shift one workload aside, or move
+// a few smaller ones out and place them again). Where the fresh repack for k - 1 hosts failed
+// (it keeps every stayer in place and so meets fragmented room), this starts from a packing
+// that is already tight and only disturbs what it must. Deterministic: a fixed number of
+// victims is tried per host count, no clock.
+import type { Placement } from "./find-placement.js";
+import { at, type Fleet } from "./fleet.js";
+import type { Packing } from "./packing.js";
+import { emptiesReason, makeSizer, placeAll, sizeOf } from "./repack.js";
+
+/** How many of the least-loaded hosts are tried before the search gives up on one host less. */
+const VICTIMS_PER_ROUND = 6;
+
+export function emptyMoreHosts(
+  fleet: Fleet,
+  start: Placement,
+  lowerBound: number,
+  forced: readonly number[],
+): Placement {
+  let best = start;
+  const isForced = new Uint8Array(fleet.hostCount);
+  for (const h of forced) isForced[h] = 1;
+  for (;;) {
+    const kept = usedHosts(best.packing);
+    if (kept.length <= lowerBound) return best;
+    const next = emptyOneHost(fleet, best, kept, isForced);
+    if (next === null) return best;
+    best = next;
+  }
+}
+
+function usedHosts(packing: Packing): number[] {
+  const used: number[] = [];
+  for (let h = 0; h < packing.fleet.hostCount; h++) if (packing.membersOf(h).length > 0) used.push(h);
+  return used;
+}
+
+function emptyOneHost(fleet: Fleet, from: Placement, kept: number[], isForced: Uint8Array): Placement | null {
+  const sizer = makeSizer(fleet, kept);
+  const load = (h: number) =>
+    at(from.packing.loadCpu, h) * sizer.cpuWeight + at(from.packing.loadMem, h) * sizer.memWeight;
+  const victims = kept
+    .filter((h) => !isForced[h])
+    .sort((a, b) => load(a) - load(b) || a - b)
+    .slice(0, VICTIMS_PER_ROUND);
+  for (const v of victims) {
+    const rest = kept.filter((h) => h !== v);
+    const restSizer = makeSizer(fleet, rest);
+    const size = Float64Array.from({ length: fleet.workloadCount }, (_, w) => sizeOf(fleet, restSizer, w));
+    const packing = from.packing.clone();
+    const reasons = new Map(from.reasons);
+    const queue = [...packing.membersOf(v)];
+    for (const w of queue) {
+      packing.remove(w);
+      if (!reasons.has(w)) reasons.set(w, emptiesReason(fleet, v));
+    }
+    queue.sort((a, b) => at(size, b) - at(size, a));
+    const budget = 4 * queue.length + 100;
+    const { failed } = placeAll(packing, queue, Int32Array.from(rest), restSizer, size, reasons, budget, true);
+    if (failed >= 0) continue;
+    // A workload shuffled back onto its own host does not move after all.
+    for (const w of [...reasons.keys()]) if (at(packing.host, w) === at(fleet.home, w)) reasons.delete(w);
+    return { packing, reasons };
+  }
+  return null;
+}
