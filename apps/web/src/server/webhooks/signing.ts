@@ -31,7 +31,7 @@ export function webhookHeaders(
   id: string,
   timestampSeconds: number,
   body: string,
-): Record<string, string> {
+): { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string } {
   return {
     "webhook-id": id,
     "webhook-timestamp": String(timestampSeconds),
