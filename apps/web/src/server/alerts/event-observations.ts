@@ -152,7 +152,8 @@ async function containerObservations(
     }
     for (const rule of covering(rules, "container_restart_loop", host)) {
       const windowS = rule.holdSeconds || LOOP_DEFAULT_WINDOW_S;
-      const count = entry.at.filter((t) => t >= since(rule, now, windowS * 1000)).length;
+      // Exits from before the rule existed count too: a container already looping should alert at once.
+      const count = entry.at.filter((t) => t >= now - windowS * 1000).length;
       const limit = rule.threshold && rule.threshold > 0 ? rule.threshold : LOOP_DEFAULT_COUNT;
       observations.push({
         // The window is the rule's hold here: the alert fires as soon as the count is reached.
