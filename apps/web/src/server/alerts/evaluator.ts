@@ -13,7 +13,7 @@ const LOCK_KEY = 0x616c7274; // "alrt"
 const TICK_MS = 2_000;
 const RETRY_LEAD_MS = 5_000;
 /** Signals arriving close together are evaluated as one batch of hosts. */
-const COALESCE_MS = 50;
+const COALESCE_MS = 100;
 
 export interface AlertEvaluator {
   start(): Promise<void>;

@@ -12,7 +12,7 @@ import { type SilenceData, silenceCovers } from "./silences.js";
 import { type AlertStep, stepAlert } from "./state-machine.js";
 import { DEFAULT_DESCRIPTIONS, renderTemplate, type TemplateValues } from "./template.js";
 
-export type EngineDeps = Pick<Services, "prisma" | "config" | "jobs" | "log">;
+export type EngineDeps = Pick<Services, "prisma" | "pool" | "config" | "jobs" | "log">;
 
 export interface Observation {
   rule: AlertRuleData;

@@ -15,7 +15,7 @@ import { type AllowList, parseAllowList } from "./ssrf.js";
 export const DELIVERY_QUEUE = "webhook-delivery";
 const MAX_RETRY_DELAY_SECONDS = 2 * 3600;
 
-type Deps = Pick<Services, "prisma" | "config" | "jobs" | "log">;
+type Deps = Pick<Services, "prisma" | "pool" | "config" | "jobs" | "log">;
 
 interface DeliveryJob {
   deliveryId: string;
@@ -76,18 +76,38 @@ export async function enqueueDelivery(
       now: new Date(),
     }),
   );
-  const delivery = await deps.prisma.webhookDelivery.create({
-    data: {
-      messageId: `msg_${randomUUID().replaceAll("-", "")}`,
-      endpointId: endpoint.id,
-      orgId: endpoint.orgId,
-      event,
-      instanceId: event === "endpoint.test" ? null : alert.id,
-      body,
-    },
-  });
-  await deps.jobs.send<DeliveryJob>(DELIVERY_QUEUE, { deliveryId: delivery.id });
-  return delivery.id;
+  // The row and its job commit together (pg-boss inserts the job on our transaction's
+  // connection): a crash in between can leave neither a job without a row nor a row without a job.
+  const deliveryId = randomUUID();
+  const client = await deps.pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(
+      `INSERT INTO webhook_deliveries (id, message_id, endpoint_id, org_id, event, instance_id, body)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        deliveryId,
+        `msg_${randomUUID().replaceAll("-", "")}`,
+        endpoint.id,
+        endpoint.orgId,
+        event,
+        event === "endpoint.test" ? null : alert.id,
+        body,
+      ],
+    );
+    await deps.jobs.send<DeliveryJob>(
+      DELIVERY_QUEUE,
+      { deliveryId },
+      { db: { executeSql: (text, values) => client.query(text, values) } },
+    );
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+  return deliveryId;
 }
 
 /** The secrets to sign with: the current one, and the previous one while its rotation grace lasts. */

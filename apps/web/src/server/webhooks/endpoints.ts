@@ -21,7 +21,7 @@ export const endpointInputSchema = z.object({
 export type EndpointInput = z.infer<typeof endpointInputSchema>;
 
 export interface WebhookContext {
-  services: Pick<Services, "prisma" | "config" | "jobs" | "log">;
+  services: Pick<Services, "prisma" | "pool" | "config" | "jobs" | "log">;
   actor: { orgId: string; userId: string; ip: string };
 }
 
