@@ -14,6 +14,7 @@ import type { TrpcSession } from "../testing/trpc-client.js";
 import { verifyWebhook } from "../webhooks/signing.js";
 
 interface Received {
+  path: string;
   headers: Record<string, string>;
   body: string;
   json: { type: string; data: { alert: { state: string; summary: string; hostId: string } } };
@@ -71,7 +72,12 @@ beforeAll(async () => {
       body += c.toString();
     });
     req.on("end", () => {
-      received.push({ headers: req.headers as Record<string, string>, body, json: JSON.parse(body) });
+      received.push({
+        path: req.url ?? "",
+        headers: req.headers as Record<string, string>,
+        body,
+        json: JSON.parse(body),
+      });
       res.writeHead(204).end();
     });
   });
@@ -123,9 +129,21 @@ describe("alerting end to end (in process)", () => {
     });
     expect(rule.status, JSON.stringify(rule.error)).toBe(200);
     ruleId = rule.data?.id ?? "";
+    // Endpoints per team: one of the host's team, one of another team (which must get nothing).
+    const otherTeam = await t.prisma.team.create({ data: { orgId: t.owner.orgId, name: `other-${Date.now()}` } });
+    for (const [teamId, path] of [
+      [t.owner.teamId, "/my-team"],
+      [otherTeam.id, "/other-team"],
+    ]) {
+      const res = await owner.mutate("webhooks.create", { name: path, url: `${receiverUrl}${path}`, teamId });
+      expect(res.status, JSON.stringify(res.error)).toBe(200);
+    }
     sendCpu(0.2);
     sendCpu(0.95);
-    const firing = await waitFor("firing webhook", () => received.find((r) => r.json.type === "alert.firing"));
+    const firing = await waitFor("firing webhook", () =>
+      received.find((r) => r.json.type === "alert.firing" && r.path === "/hook"),
+    );
+    await waitFor("the team's endpoint", () => received.find((r) => r.path === "/hook/my-team"));
     expect(firing.json.data.alert.summary).toMatch(/CPU at 95% \(over 80%\)/);
     expect(
       verifyWebhook(
@@ -141,13 +159,17 @@ describe("alerting end to end (in process)", () => {
     // Still breaching: no second notification before the repeat interval.
     sendCpu(0.97);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(
-      received.filter((r) => r.json.type.startsWith("alert.firing") || r.json.type === "alert.repeat"),
-    ).toHaveLength(1);
+    expect(received.filter((r) => r.path === "/hook" && r.json.type !== "alert.resolved")).toHaveLength(1);
+    expect(received.filter((r) => r.path === "/hook/other-team")).toHaveLength(0);
 
     sendCpu(0.1);
-    const resolved = await waitFor("resolved webhook", () => received.find((r) => r.json.type === "alert.resolved"));
+    const resolved = await waitFor("resolved webhook", () =>
+      received.find((r) => r.json.type === "alert.resolved" && r.path === "/hook"),
+    );
     expect(resolved.json.data.alert.state).toBe("resolved");
+    await waitFor("the team's resolution", () =>
+      received.find((r) => r.json.type === "alert.resolved" && r.path === "/hook/my-team"),
+    );
 
     const alerts = await owner.query<{ id: string; state: string }[]>("alerts.list", { state: "all" });
     const alert = alerts.data?.[0];
@@ -179,7 +201,7 @@ describe("alerting end to end (in process)", () => {
     await owner.mutate("alerts.removeSilence", { id: silence.data?.id });
     await waitFor("the held notification", () => received.length > before);
     sendCpu(0.1);
-    await waitFor("resolution", () => received.filter((r) => r.json.type === "alert.resolved").length === 2);
+    await waitFor("resolution", () => received.filter((r) => r.json.type === "alert.resolved").length === 4);
 
     await t.prisma.host.update({ where: { id: host.hostId }, data: { status: "maintenance" } });
     const during = received.length;

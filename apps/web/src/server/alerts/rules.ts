@@ -29,6 +29,15 @@ async function checkTeam(ctx: AlertContext, teamId: string | null) {
   if (!team) throw new AppError("not_found", "No such team in your organisation.");
 }
 
+/** The organisation's teams, for scoping rules, silences and endpoints. */
+export async function listTeams(ctx: AlertContext) {
+  return ctx.services.prisma.team.findMany({
+    where: { orgId: ctx.actor.orgId },
+    select: { id: true, name: true },
+    orderBy: { name: "asc" },
+  });
+}
+
 export async function listRules(ctx: AlertContext) {
   const rules = await ctx.services.prisma.alertRule.findMany({
     where: { orgId: ctx.actor.orgId },

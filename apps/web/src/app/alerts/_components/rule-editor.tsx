@@ -8,6 +8,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Input, Label, Select, Textarea } from "@/components/ui/input";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 import { RulePreview } from "./rule-preview";
+import { TeamSelect } from "./team-select";
 
 type Kind =
   | "metric_threshold"
@@ -33,6 +34,7 @@ export function RuleEditor() {
   const [hold, setHold] = useState("60");
   const [severity, setSeverity] = useState<"info" | "warning" | "critical">("warning");
   const [labels, setLabels] = useState("");
+  const [teamId, setTeamId] = useState("");
   const [description, setDescription] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
   const create = useMutation(
@@ -53,6 +55,7 @@ export function RuleEditor() {
     create.mutate({
       name,
       kind,
+      teamId: teamId || null,
       scope,
       target,
       metric: kind === "metric_threshold" || kind === "metric_missing" ? metric : null,
@@ -111,6 +114,7 @@ export function RuleEditor() {
                 <option value="critical">Critical</option>
               </Select>
             </div>
+            <TeamSelect id={field("team")} value={teamId} onChange={setTeamId} />
             <div className="space-y-1">
               <Label htmlFor={field("labels")}>Host labels (key=value, …)</Label>
               <Input
@@ -194,6 +198,7 @@ export function RuleEditor() {
           </div>
           {kind === "metric_threshold" && Number.isFinite(thresholdNumber) ? (
             <RulePreview
+              teamId={teamId || null}
               scope={scope}
               metric={metric}
               comparator={comparator}

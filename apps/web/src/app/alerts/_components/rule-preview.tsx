@@ -11,6 +11,7 @@ const LINE_COLORS = ["#5cb2f2", "#a58bf5", "#3fc98f", "#f0a04b", "#e8799a", "#8a
 const THRESHOLD_COLOR = "#e5484d";
 
 interface PreviewProps {
+  teamId: string | null;
   scope: { labels?: Record<string, string> };
   metric: "cpu" | "memory" | "disk" | "network";
   comparator: "above" | "below";

@@ -10,6 +10,7 @@ import { Checkbox, Input, Label, Select } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 import { parseLabels } from "./rule-editor";
+import { TeamSelect } from "./team-select";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
@@ -101,6 +102,7 @@ function SilenceForm() {
   const [mode, setMode] = useState<"once" | "weekly">("once");
   const [comment, setComment] = useState("");
   const [labels, setLabels] = useState("");
+  const [teamId, setTeamId] = useState("");
   const [hours, setHours] = useState("2");
   const [days, setDays] = useState<number[]>([6]);
   const [start, setStart] = useState("22:00");
@@ -117,6 +119,7 @@ function SilenceForm() {
     const [h, m] = start.split(":").map(Number);
     create.mutate({
       comment,
+      teamId: teamId || null,
       matchers: { labels: parseLabels(labels) },
       startsAt: new Date(now).toISOString(),
       endsAt: mode === "once" ? new Date(now + Number(hours) * 3600_000).toISOString() : null,
@@ -142,6 +145,7 @@ function SilenceForm() {
               <Label htmlFor={field("comment")}>Comment</Label>
               <Input id={field("comment")} value={comment} onChange={(e) => setComment(e.target.value)} />
             </div>
+            <TeamSelect id={field("team")} value={teamId} onChange={setTeamId} />
             <div className="space-y-1">
               <Label htmlFor={field("labels")}>Host labels (key=value, …)</Label>
               <Input

@@ -11,6 +11,7 @@ import { Input, Label, Select } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 import { DeliveryLog } from "./delivery-log";
+import { TeamSelect } from "./team-select";
 
 export function WebhooksPanel() {
   const trpc = useTRPC();
@@ -167,6 +168,7 @@ function EndpointForm({ onCreated }: { onCreated: (name: string, secret: string)
   const [url, setUrl] = useState("");
   const [format, setFormat] = useState<"generic" | "slack" | "alertmanager">("generic");
   const [events, setEvents] = useState<string[]>([...EVENTS]);
+  const [teamId, setTeamId] = useState("");
   const create = useMutation(
     trpc.webhooks.create.mutationOptions({
       onSuccess: (r) => {
@@ -179,7 +181,7 @@ function EndpointForm({ onCreated }: { onCreated: (name: string, secret: string)
   );
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    create.mutate({ name, url, format, teamId: null, events: events as (typeof EVENTS)[number][] });
+    create.mutate({ name, url, format, teamId: teamId || null, events: events as (typeof EVENTS)[number][] });
   };
   return (
     <Card>
@@ -209,6 +211,7 @@ function EndpointForm({ onCreated }: { onCreated: (name: string, secret: string)
                 onChange={(e) => setUrl(e.target.value)}
               />
             </div>
+            <TeamSelect id={field("team")} value={teamId} onChange={setTeamId} />
             <div className="space-y-1">
               <Label htmlFor={field("format")}>Payload format</Label>
               <Select id={field("format")} value={format} onChange={(e) => setFormat(e.target.value as typeof format)}>

@@ -11,6 +11,7 @@ import {
   listAlertsSchema,
   listRules,
   listSilences,
+  listTeams,
   removeRule,
   removeSilence,
   silenceInputSchema,
@@ -34,6 +35,7 @@ export const alertsRouter = router({
     .input(idSchema)
     .query(({ ctx, input }) => alertHistory(alertContext(ctx), input.id)),
 
+  teams: permission("alerts.read").query(({ ctx }) => listTeams(alertContext(ctx))),
   rules: permission("alerts.read").query(({ ctx }) => listRules(alertContext(ctx))),
   createRule: permission("alerts.manage")
     .input(ruleInputSchema)
