@@ -238,6 +238,10 @@ describe("alerting end to end (in process)", () => {
     expect((await viewer.query("alerts.rules")).status).toBe(200);
     expect((await viewer.mutate("alerts.removeRule", { id: ruleId })).status).toBe(403);
     expect((await viewer.mutate("webhooks.create", { name: "x", url: receiverUrl })).status).toBe(403);
+    // Receiver URLs often carry a credential: viewers see scheme and host only.
+    const seen = await viewer.query<{ url: string }[]>("webhooks.list");
+    expect(seen.data?.length).toBeGreaterThan(0);
+    for (const e of seen.data ?? []) expect(e.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/…$/);
     const other = await seedOrg(t.prisma, "other");
     const outsider = await signIn(t, other.email, other.password);
     expect((await outsider.query<unknown[]>("alerts.rules")).data).toEqual([]);

@@ -84,12 +84,28 @@ async function audit(ctx: WebhookContext, action: string, id: string) {
   });
 }
 
-export async function listEndpoints(ctx: WebhookContext): Promise<EndpointView[]> {
+/**
+ * The endpoints; `fullUrls` only for those who manage them: a receiver URL often carries its own
+ * credential (Slack's do), so others see scheme and host only.
+ */
+export async function listEndpoints(ctx: WebhookContext, fullUrls: boolean): Promise<EndpointView[]> {
   const rows = await ctx.services.prisma.webhookEndpoint.findMany({
     where: { orgId: ctx.actor.orgId },
     orderBy: { createdAt: "asc" },
   });
-  return rows.map(toView);
+  return rows.map((row) => {
+    const view = toView(row);
+    return fullUrls ? view : { ...view, url: maskUrl(view.url) };
+  });
+}
+
+export function maskUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}/…`;
+  } catch {
+    return "…";
+  }
 }
 
 /** The new endpoint, with its signing secret: the only time the secret is shown. */

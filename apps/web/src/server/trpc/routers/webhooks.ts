@@ -1,5 +1,6 @@
 /** webhooks.*: an organisation's webhook endpoints, their delivery logs, "send test" and secret rotation (see server/webhooks). */
 import { z } from "zod";
+import { roleHasPermission } from "../../access/permissions.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import {
   createEndpoint,
@@ -22,7 +23,9 @@ function webhookContext(ctx: Context & { session: SessionInfo }): WebhookContext
 }
 
 export const webhooksRouter = router({
-  list: permission("alerts.read").query(({ ctx }) => listEndpoints(webhookContext(ctx))),
+  list: permission("alerts.read").query(({ ctx }) =>
+    listEndpoints(webhookContext(ctx), roleHasPermission(ctx.session.role, "webhooks.manage")),
+  ),
   deliveries: permission("alerts.read")
     .input(z.object({ endpointId: z.string().min(1).max(100), limit: z.number().int().min(1).max(200).default(50) }))
     .query(({ ctx, input }) => listDeliveries(webhookContext(ctx), input.endpointId, input.limit)),
