@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import type { Services } from "../services.js";
-import { type RuleInput, ruleInputSchema } from "./rule-input.js";
+import type { RuleInput } from "./rule-input.js";
 import { matchersSchema, recurrenceSchema } from "./silences.js";
 
 export interface AlertContext {

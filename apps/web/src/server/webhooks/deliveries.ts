@@ -126,7 +126,7 @@ function signingSecrets(
 export async function attemptDelivery(deps: Deps, allow: AllowList, deliveryId: string): Promise<void> {
   const { prisma } = deps;
   const delivery = await prisma.webhookDelivery.findUnique({ where: { id: deliveryId }, include: { endpoint: true } });
-  if (!delivery || delivery.state !== "pending") return;
+  if (delivery?.state !== "pending") return;
   const { endpoint } = delivery;
   if (!endpoint.enabled) {
     await prisma.webhookDelivery.update({
