@@ -141,6 +141,40 @@ describe("rule kinds", () => {
     expect(exited.summary).toContain("container web on");
     const loop = await waitFor("loop alert", () => openAlert(loopRule, `${host.hostId}/${externalId}`));
     expect(loop.value).toBe(3);
+    // A failed migration, about its source host.
+    const migrationRule = await rule({
+      name: "migration failed",
+      kind: "migration_failed",
+      scope: { hostIds: [host.hostId] },
+    });
+    const target = await enrolledHost(t);
+    const vm = await t.prisma.workload.create({
+      data: {
+        hostId: host.hostId,
+        externalId: randomUUID(),
+        kind: "vm",
+        driver: "qemu",
+        name: "db-vm",
+        state: "running",
+      },
+    });
+    const migration = await t.prisma.migration.create({
+      data: {
+        orgId: t.owner.orgId,
+        workloadId: vm.id,
+        externalId: vm.externalId,
+        sourceHostId: host.hostId,
+        targetHostId: target.hostId,
+        state: "failed",
+        error: "the target ran out of memory",
+        finishedAt: new Date(),
+      },
+    });
+    const failedMigration = await waitFor("migration alert", () =>
+      openAlert(migrationRule, `migration:${migration.id}`),
+    );
+    expect(failedMigration.summary).toContain("db-vm");
+    expect(failedMigration.summary).toContain("the target ran out of memory");
     // Running again: the exit alert resolves.
     await t.prisma.workload.updateMany({ where: { externalId }, data: { state: "running" } });
     await waitFor("exit resolved", () => openAlert(exitedRule).then((a) => a === null));
