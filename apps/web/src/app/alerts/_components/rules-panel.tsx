@@ -28,6 +28,11 @@ export function RulesPanel() {
   const canManage = useCan("alerts.manage");
   const rules = useQuery(trpc.alerts.rules.queryOptions());
   const [confirming, setConfirming] = useState<string | null>(null);
+  const update = useMutation(
+    trpc.alerts.updateRule.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries(trpc.alerts.rules.queryFilter()),
+    }),
+  );
   const remove = useMutation(
     trpc.alerts.removeRule.mutationOptions({
       onSuccess: () => void queryClient.invalidateQueries(trpc.alerts.rules.queryFilter()),
@@ -44,6 +49,11 @@ export function RulesPanel() {
             <CardDescription>Every rule of this organisation, with how many alerts each holds open.</CardDescription>
           </div>
         </CardHeader>
+        {update.isError || remove.isError ? (
+          <p role="alert" className="px-4 pb-2 text-danger text-sm">
+            {errorMessage(update.error ?? remove.error)}
+          </p>
+        ) : null}
         {rules.isError ? (
           <p role="alert" className="px-4 pb-4 text-danger text-sm">
             {errorMessage(rules.error)}
@@ -67,7 +77,14 @@ export function RulesPanel() {
             <TableBody>
               {(rules.data ?? []).map((r) => (
                 <TableRow key={r.id} data-testid="rule-row">
-                  <TableCell className="font-medium">{r.name}</TableCell>
+                  <TableCell className="font-medium">
+                    {r.name}
+                    {r.enabled ? null : (
+                      <Badge tone="neutral" className="ml-2">
+                        paused
+                      </Badge>
+                    )}
+                  </TableCell>
                   <TableCell>{KIND_LABELS[r.kind] ?? r.kind}</TableCell>
                   <TableCell className="text-fg-muted">
                     {r.kind === "metric_threshold"
@@ -82,7 +99,35 @@ export function RulesPanel() {
                   <TableCell>
                     {r.firing} firing · {r.pending} pending
                   </TableCell>
-                  <TableCell>
+                  <TableCell className="whitespace-nowrap">
+                    {canManage ? (
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        onClick={() =>
+                          update.mutate({
+                            id: r.id,
+                            rule: {
+                              name: r.name,
+                              teamId: r.teamId,
+                              kind: r.kind as "metric_threshold",
+                              enabled: !r.enabled,
+                              scope: r.scope as { hostIds?: string[]; labels?: Record<string, string> },
+                              target: r.target as "host",
+                              metric: r.metric as "cpu" | null,
+                              comparator: r.comparator as "above" | null,
+                              threshold: r.threshold,
+                              holdSeconds: r.holdSeconds,
+                              severity: r.severity as "warning",
+                              description: r.description,
+                              repeatIntervalSeconds: r.repeatIntervalSeconds,
+                            },
+                          })
+                        }
+                      >
+                        {r.enabled ? `Pause ${r.name}` : `Resume ${r.name}`}
+                      </Button>
+                    ) : null}
                     {canManage ? (
                       confirming === r.id ? (
                         <span className="flex gap-1">
