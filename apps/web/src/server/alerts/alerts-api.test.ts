@@ -233,6 +233,32 @@ describe("alerting end to end (in process)", () => {
     expect((await preview(100)).data?.totalFires).toBe(0);
   });
 
+  it("closes a rule's open alerts when it is paused", async () => {
+    sendCpu(0.99);
+    await waitFor("an open alert", async () => {
+      const list = await owner.query<unknown[]>("alerts.list", { state: "firing" });
+      return (list.data?.length ?? 0) > 0;
+    });
+    const rules = await owner.query<Record<string, unknown>[]>("alerts.rules");
+    const current = rules.data?.find((r) => r.id === ruleId) as Record<string, unknown>;
+    const {
+      id: _id,
+      orgId: _org,
+      createdAt: _c,
+      updatedAt: _u,
+      createdById: _by,
+      firing: _f,
+      pending: _p,
+      ...input
+    } = current;
+    const paused = await owner.mutate("alerts.updateRule", { id: ruleId, rule: { ...input, enabled: false } });
+    expect(paused.status, JSON.stringify(paused.error)).toBe(200);
+    expect((await owner.query<unknown[]>("alerts.list", { state: "open" })).data).toEqual([]);
+    sendCpu(0.99);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await owner.query<unknown[]>("alerts.list", { state: "open" })).data).toEqual([]);
+  });
+
   it("lets viewers read but not change, and keeps organisations apart", async () => {
     const viewer = await memberSession(t, t.owner.orgId, "viewer");
     expect((await viewer.query("alerts.rules")).status).toBe(200);

@@ -68,6 +68,7 @@ export async function updateRule(ctx: AlertContext, id: string, input: RuleInput
   await findRule(ctx, id);
   await checkTeam(ctx, input.teamId);
   const rule = await ctx.services.prisma.alertRule.update({ where: { id }, data: input });
+  if (!input.enabled) await closeOpenAlerts(ctx, id, "rule paused");
   await audit(ctx, "alert_rule.updated", `alert_rule:${id}`);
   return rule;
 }
@@ -76,6 +77,20 @@ export async function removeRule(ctx: AlertContext, id: string) {
   await findRule(ctx, id);
   await ctx.services.prisma.alertRule.delete({ where: { id } });
   await audit(ctx, "alert_rule.removed", `alert_rule:${id}`);
+}
+
+/** A paused rule is no longer evaluated: its open alerts end here rather than stay open forever. */
+async function closeOpenAlerts(ctx: AlertContext, ruleId: string, note: string) {
+  const { prisma } = ctx.services;
+  const open = await prisma.alertInstance.findMany({
+    where: { ruleId, state: { in: ["pending", "firing"] } },
+    select: { id: true },
+  });
+  const now = new Date();
+  for (const { id } of open) {
+    await prisma.alertInstance.update({ where: { id }, data: { state: "resolved", resolvedAt: now } });
+    await prisma.alertEvent.create({ data: { instanceId: id, kind: "resolved", note, at: now } });
+  }
 }
 
 async function findRule(ctx: AlertContext, id: string) {
