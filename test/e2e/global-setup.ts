@@ -1,6 +1,7 @@
 // Starts PostgreSQL, the server, a private dockerd (with a locally made busybox image), one real
 // agent (1 s interval) running the docker driver against that dockerd, and one simulated host
 // with VMs and containers, for the browser tests; returns the teardown that stops them.
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createEnrollmentToken } from "../../apps/web/src/server/enrollment/tokens.js";
@@ -75,6 +76,10 @@ export default async function globalSetup() {
 async function startFleet(db: SeededDatabase, engine: ContainerEngine) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // Alerting (alerts.e2e.ts): webhook secrets are sealed with the server key (required in
+  // production mode), and the test's webhook receiver listens on loopback.
+  process.env.FLOTILLA_SECRET_KEY ??= randomBytes(32).toString("base64");
+  process.env.FLOTILLA_WEBHOOK_ALLOW_CIDRS ??= "127.0.0.0/8";
   const server = await startServer(db.url, port);
   const { token } = await createEnrollmentToken(db.prisma, {
     orgId: db.demo.orgId,

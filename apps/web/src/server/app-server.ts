@@ -13,6 +13,7 @@ import { createPrisma } from "@flotilla/db";
 import { AGENT_BLOBS_PATH_PREFIX, AGENT_ENROLL_PATH, AGENT_GATEWAY_PATH, CloseCode } from "@flotilla/protocol";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import pg from "pg";
+import { type AlertEvaluator, createAlertEvaluator } from "./alerts/evaluator.js";
 import { createSignInLimits } from "./auth/sign-in.js";
 import { BLOB_UPLOAD_PATH, handleBlobUpload } from "./commands/blob-upload-endpoint.js";
 import { type CommandDispatcher, createCommandDispatcher } from "./commands/dispatcher.js";
@@ -32,6 +33,7 @@ import { createPullAuthResolver } from "./registries/pull-auth.js";
 import type { Services } from "./services.js";
 import { createContextFactory } from "./trpc/context.js";
 import { appRouter } from "./trpc/router.js";
+import { defineDeliveryQueue } from "./webhooks/deliveries.js";
 
 const TRPC_PREFIX = "/api/trpc";
 const TRPC_MAX_BODY_BYTES = 1024 * 1024;
@@ -68,6 +70,7 @@ interface Running {
   deploy: DeployReconciler;
   migrations: MigrationOrchestrator;
   plans: PlanExecutor;
+  alerts: AlertEvaluator;
   next: { handle: NextHandler; upgrade: NextUpgrade; close(): Promise<void> } | null;
   trpcContext: ReturnType<typeof createContextFactory>;
 }
@@ -211,6 +214,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     let migrations: MigrationOrchestrator | null = null;
     let plans: PlanExecutor | null = null;
     let jobs: JobQueue | null = null;
+    let alerts: AlertEvaluator | null = null;
     try {
       await pool.query("SELECT 1").catch((err: Error) => {
         throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`);
@@ -249,8 +253,12 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       // Resumes approved and running consolidation plans (their state is in the database).
       plans = createPlanExecutor(services);
       await plans.start();
+      defineDeliveryQueue(services);
       // Features have defined their queues and workers by now.
       await jobs.start();
+      // After the queue: notifications it raises become webhook delivery jobs.
+      alerts = createAlertEvaluator(services);
+      await alerts.start();
       await listen();
       // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
       const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);
@@ -264,6 +272,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         deploy,
         migrations,
         plans,
+        alerts,
         next,
         trpcContext: createContextFactory(services),
       };
@@ -271,6 +280,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     } catch (err) {
       // Undo what was started, so a failed start leaves no timers, sockets or connections behind.
       await sweeper?.stop().catch(() => {});
+      await alerts?.stop().catch(() => {});
       await deploy?.stop().catch(() => {});
       await plans?.stop().catch(() => {});
       await migrations?.stop().catch(() => {});
@@ -307,6 +317,8 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     await r.migrations.stop();
     await r.commands.stop();
     await r.sweeper.stop();
+    // Before the queue: a pass in progress may still be queueing deliveries.
+    await r.alerts.stop();
     await r.services.jobs.stop();
     await r.next?.close().catch((err: unknown) => log.warn({ err }, "closing Next.js failed"));
     server.closeIdleConnections();

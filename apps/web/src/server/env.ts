@@ -57,6 +57,23 @@ const envSchema = z.object({
    * Losing or changing the key makes stored credentials unreadable: set them again.
    */
   FLOTILLA_SECRET_KEY: secretKeySchema.optional(),
+  /** Alerting webhooks (server/webhooks): ranges the SSRF guard lets through, e.g. "10.0.0.0/8,127.0.0.1/32". */
+  FLOTILLA_WEBHOOK_ALLOW_CIDRS: z
+    .string()
+    .refine(
+      (v) =>
+        v
+          .split(/[,\s]+/)
+          .filter(Boolean)
+          .every((c) => /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(c)),
+      "must be comma-separated CIDR ranges such as 127.0.0.0/8,::1/128",
+    )
+    .optional(),
+  /** First retry delay of a failed webhook delivery; later ones double (capped at 2 h). */
+  FLOTILLA_WEBHOOK_RETRY_DELAY: durationSchema.default(30_000),
+  FLOTILLA_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(12),
+  /** An endpoint failing for this long (no success meanwhile) is disabled with a notice. */
+  FLOTILLA_WEBHOOK_DISABLE_AFTER: durationSchema.default(UNITS_MS.d),
 });
 
 export interface Config {
@@ -72,6 +89,7 @@ export interface Config {
   ui: "prod" | "dev" | "off";
   /** FLOTILLA_SECRET_KEY's 32 bytes, when set. */
   secretKey: Buffer | null;
+  webhooks: { allowCidrs: string; retryDelayMs: number; maxAttempts: number; disableAfterMs: number };
 }
 
 export class ConfigError extends Error {
@@ -102,6 +120,12 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     offlineAfterIntervals: e.OFFLINE_AFTER_INTERVALS,
     ui,
     secretKey: e.FLOTILLA_SECRET_KEY ?? null,
+    webhooks: {
+      allowCidrs: e.FLOTILLA_WEBHOOK_ALLOW_CIDRS ?? "",
+      retryDelayMs: e.FLOTILLA_WEBHOOK_RETRY_DELAY,
+      maxAttempts: e.FLOTILLA_WEBHOOK_MAX_ATTEMPTS,
+      disableAfterMs: e.FLOTILLA_WEBHOOK_DISABLE_AFTER,
+    },
   };
 }
 

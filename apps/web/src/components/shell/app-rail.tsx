@@ -23,7 +23,7 @@ const NAV: NavItem[] = [
   { label: "Deploy", icon: Rocket, href: "/deploy", anyOf: ["workloads.operate", "deploy.manage"] },
   { label: "Migrations", icon: ArrowLeftRight, href: "/migrations" },
   { label: "Plans", icon: Layers, href: "/plans" },
-  { label: "Alerts", icon: Bell },
+  { label: "Alerts", icon: Bell, href: "/alerts", match: /^\/alerts/ },
   { label: "Settings", icon: Settings },
 ];
 

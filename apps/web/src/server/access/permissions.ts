@@ -12,8 +12,8 @@ export type Role = (typeof ROLES)[number];
 
 /** Permissions that need a signed-in member of an organisation. */
 export const ROLE_PERMISSIONS = {
-  viewer: ["fleet.read"],
-  operator: ["fleet.read", "workloads.operate", "deploy.manage", "plans.create"],
+  viewer: ["fleet.read", "alerts.read"],
+  operator: ["fleet.read", "workloads.operate", "deploy.manage", "plans.create", "alerts.read"],
   admin: [
     "fleet.read",
     "workloads.operate",
@@ -28,6 +28,10 @@ export const ROLE_PERMISSIONS = {
     "plans.approve",
     // Registry logins (write-only passwords) used by every pull of the organisation.
     "registries.manage",
+    // Alerting: rules and silences, and the webhook endpoints notifications go to.
+    "alerts.read",
+    "alerts.manage",
+    "webhooks.manage",
   ],
   owner: [
     "fleet.read",
@@ -42,6 +46,9 @@ export const ROLE_PERMISSIONS = {
     "plans.approve",
     "registries.manage",
     "org.manage",
+    "alerts.read",
+    "alerts.manage",
+    "webhooks.manage",
   ],
 } as const satisfies Record<Role, readonly string[]>;
 

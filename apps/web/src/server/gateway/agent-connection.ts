@@ -21,6 +21,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@flotilla/protocol";
 import type { RawData, WebSocket } from "ws";
+import { signalSamplesStored } from "../alerts/ingest-signal.js";
 import type { AgentLink, CommandDispatcher } from "../commands/dispatcher.js";
 import { markHostSeen } from "../fleet/host-liveness.js";
 import { applyInventory } from "../fleet/inventory.js";
@@ -266,6 +267,7 @@ export class AgentConnection implements AgentLink {
     if (duplicate) return;
     await this.noteSeen();
     publishBatch(this.deps, this.identity, frame.samples, this.memoryCapacity);
+    signalSamplesStored(this.deps.pool, this.identity.hostId);
   }
 
   /**

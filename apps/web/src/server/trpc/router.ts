@@ -1,5 +1,6 @@
 /** The whole tRPC API. The dashboard imports `type AppRouter` from here (types only). */
 import { router } from "./init.js";
+import { alertsRouter } from "./routers/alerts.js";
 import { authRouter } from "./routers/auth.js";
 import { commandsRouter } from "./routers/commands.js";
 import { deployRouter } from "./routers/deploy.js";
@@ -9,6 +10,7 @@ import { maintenanceRouter } from "./routers/maintenance.js";
 import { migrationsRouter } from "./routers/migrations.js";
 import { plansRouter } from "./routers/plans.js";
 import { registriesRouter } from "./routers/registries.js";
+import { webhooksRouter } from "./routers/webhooks.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -20,6 +22,8 @@ export const appRouter = router({
   maintenance: maintenanceRouter,
   plans: plansRouter,
   registries: registriesRouter,
+  alerts: alertsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

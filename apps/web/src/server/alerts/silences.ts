@@ -1,0 +1,69 @@
+/**
+ * Silences and maintenance windows, pure: does one cover an alert now? One-off windows run from
+ * startsAt to endsAt; recurring ones open on the listed weekdays at startMinute (UTC) for
+ * durationMinutes (a window may run past midnight), between startsAt and endsAt.
+ */
+import { z } from "zod";
+import { labelsMatch } from "./conditions.js";
+
+export const recurrenceSchema = z.object({
+  weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7),
+  startMinute: z.number().int().min(0).max(1439),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 1440),
+});
+export type Recurrence = z.infer<typeof recurrenceSchema>;
+
+export const matchersSchema = z.object({
+  hostIds: z.array(z.string().min(1).max(100)).max(500).optional(),
+  labels: z.record(z.string().min(1).max(100), z.string().max(200)).optional(),
+  ruleIds: z.array(z.string().min(1).max(100)).max(100).optional(),
+});
+export type SilenceMatchers = z.infer<typeof matchersSchema>;
+
+export interface SilenceData {
+  id: string;
+  teamId: string | null;
+  matchers: SilenceMatchers;
+  startsAt: Date;
+  endsAt: Date | null;
+  recurrence: Recurrence | null;
+}
+
+export interface SilenceTarget {
+  ruleId: string;
+  teamId: string | null;
+  hostId: string | null;
+  labels: Record<string, unknown>;
+}
+
+const MINUTE = 60_000;
+const DAY = 1440 * MINUTE;
+
+export function isWindowOpen(s: Pick<SilenceData, "startsAt" | "endsAt" | "recurrence">, now: number): boolean {
+  if (now < s.startsAt.getTime() || (s.endsAt && now >= s.endsAt.getTime())) return false;
+  const r = s.recurrence;
+  if (!r) return true;
+  // Look back over as many days as the window may last: a window opened on an earlier day may still run.
+  const daysBack = Math.ceil(r.durationMinutes / 1440);
+  const today = Math.floor(now / DAY) * DAY;
+  for (let d = 0; d <= daysBack; d++) {
+    const day = today - d * DAY;
+    if (!r.weekdays.includes(new Date(day).getUTCDay())) continue;
+    const opens = day + r.startMinute * MINUTE;
+    if (now >= opens && now < opens + r.durationMinutes * MINUTE) return true;
+  }
+  return false;
+}
+
+export function silenceCovers(s: SilenceData, target: SilenceTarget, now: number): boolean {
+  if (!isWindowOpen(s, now)) return false;
+  if (s.teamId && s.teamId !== target.teamId) return false;
+  const m = s.matchers;
+  if (m.ruleIds?.length && !m.ruleIds.includes(target.ruleId)) return false;
+  if (m.hostIds?.length && (!target.hostId || !m.hostIds.includes(target.hostId))) return false;
+  return labelsMatch(m.labels, target.labels);
+}

@@ -1,0 +1,74 @@
+// Alerting from the browser: a rule made in the editor (its preview tries it on the fleet's recent
+// data first), a webhook endpoint whose secret is shown once, a refused metadata URL, and "Send
+// test" reaching a real receiver on loopback, with the attempt in the delivery log.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect, test } from "@playwright/test";
+import { signIn } from "./session.js";
+
+let receiver: Server;
+let receiverUrl: string;
+const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+
+test.beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on("end", () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(200, { "content-type": "text/plain" }).end("thanks");
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+});
+test.afterAll(async () => {
+  await new Promise((r) => receiver.close(r));
+});
+
+test("create a rule with a preview, and a webhook that receives a signed test", async ({ page }) => {
+  await signIn(page);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts" }).click();
+  await expect(page).toHaveURL(/\/alerts/);
+  await expect(page.getByRole("heading", { level: 1, name: "Alerts" })).toBeVisible();
+
+  // Rule editor with its preview on recent data (the fleet's hosts report every second).
+  await page.getByRole("tab", { name: "Rules" }).click();
+  const form = page.getByRole("form", { name: "New rule" });
+  const ruleName = `CPU over 1 % ${Date.now()}`;
+  await form.getByLabel("Rule name").fill(ruleName);
+  await form.getByRole("spinbutton", { name: "Threshold" }).fill("1");
+  await form.getByRole("spinbutton", { name: "Hold (s)" }).fill("0");
+  await expect(page.getByTestId("rule-preview-summary")).toHaveText(
+    /Would have fired [1-9]\d* times? over the last hour on [1-9]\d* hosts?/,
+  );
+  await form.getByRole("button", { name: "Save rule" }).click();
+  await expect(form.getByRole("status")).toHaveText(`Rule “${ruleName}” saved.`);
+  await expect(
+    page.getByRole("table", { name: "Alert rules" }).getByRole("row", { name: new RegExp(ruleName) }),
+  ).toBeVisible();
+
+  // Webhooks: a metadata address is refused with a clear error.
+  await page.getByRole("tab", { name: "Webhooks" }).click();
+  const hook = page.getByRole("form", { name: "New webhook endpoint" });
+  await hook.getByLabel("Endpoint name").fill("metadata");
+  await hook.getByLabel("URL").fill("http://169.254.169.254/latest/meta-data");
+  await hook.getByRole("button", { name: "Add endpoint" }).click();
+  await expect(hook.getByRole("alert")).toContainText("link-local");
+
+  const name = `ops-${Date.now()}`;
+  await hook.getByLabel("Endpoint name").fill(name);
+  await hook.getByLabel("URL").fill(receiverUrl);
+  await hook.getByRole("button", { name: "Add endpoint" }).click();
+  await expect(page.getByTestId("webhook-secret")).toHaveText(/^whsec_/);
+  const row = page.getByRole("table", { name: "Webhook endpoints" }).getByRole("row", { name: new RegExp(name) });
+  await row.getByRole("button", { name: "Send test" }).click();
+  const log = page.getByRole("table", { name: "Deliveries" });
+  await expect(log.getByTestId("delivery-row").first()).toContainText("endpoint.test");
+  await expect(log.getByTestId("delivery-row").first()).toContainText("delivered");
+  await expect(log.getByTestId("delivery-row").first()).toContainText("thanks");
+  expect(received.at(-1)?.headers["webhook-signature"]).toMatch(/^v1,/);
+  expect(JSON.parse(received.at(-1)?.body ?? "{}")).toMatchObject({ type: "endpoint.test" });
+});
