@@ -2,7 +2,8 @@
 // DATABASE_URL is set), applies migrations, seeds the demo organisation, runs the server,
 // one real agent for this machine and a simulated fleet, and stops all of it on Ctrl-C.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { applyMigrations, createPrisma, seedDemo, startEmbeddedPostgres } from "@flotilla/db";
 import { z } from "zod";
@@ -140,12 +141,24 @@ const demo = await seedDemo(prisma, {
 });
 await prisma.$disconnect();
 
+/**
+ * The key that encrypts registry logins and webhook secrets at rest. Made once per data
+ * directory (so a restart can still decrypt what it stored); FLOTILLA_SECRET_KEY wins when set.
+ */
+function localSecretKey(): string {
+  if (process.env.FLOTILLA_SECRET_KEY) return process.env.FLOTILLA_SECRET_KEY;
+  const file = join(config.FLOTILLA_DATA_DIR, "secret-key");
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+  return readFileSync(file, "utf8").trim();
+}
+
 const serverUrl = `http://127.0.0.1:${config.PORT}`;
 console.log("› starting the server");
 launch("server", ["--import", "tsx", join(ROOT, "apps/web/server.ts")], {
   DATABASE_URL: databaseUrl,
   PORT: String(config.PORT),
   NODE_ENV: "production",
+  FLOTILLA_SECRET_KEY: localSecretKey(),
 });
 await waitForHttp(`${serverUrl}/healthz`, 120_000);
 

@@ -51,13 +51,17 @@ export function createJobQueue(databaseUrl: string, log: Logger): JobQueue {
     async start() {
       await boss.start();
       for (const d of definitions) {
-        await boss.createQueue(d.name, {
+        const options = {
           retryLimit: d.retryLimit ?? 2,
           retryDelay: d.retryDelaySeconds ?? 5,
           retryBackoff: d.retryBackoff ?? true,
           ...(d.retryDelayMaxSeconds ? { retryDelayMax: d.retryDelayMaxSeconds } : {}),
           ...(d.expireInSeconds ? { expireInSeconds: d.expireInSeconds } : {}),
-        });
+        };
+        // createQueue keeps an existing queue's options, so settings changed since it was made
+        // (e.g. webhook retries) are applied with updateQueue.
+        if (await boss.getQueue(d.name)) await boss.updateQueue(d.name, options);
+        else await boss.createQueue(d.name, options);
         await boss.work(d.name, d.work ?? {}, d.handler);
         if (d.cron) await boss.schedule(d.name, d.cron, {}, { tz: "UTC" });
       }

@@ -31,7 +31,13 @@ beforeAll(async () => {
   for (const h of [a, b])
     await t.prisma.host.update({
       where: { id: h.hostId },
-      data: { status: "online", cpuCores: 2, memoryBytes: 4n << 30n, drivers: ["proc", "qemu", "docker"] },
+      data: {
+        status: "online",
+        lastSeenAt: new Date(),
+        cpuCores: 2,
+        memoryBytes: 4n << 30n,
+        drivers: ["proc", "qemu", "docker"],
+      },
     });
 });
 afterAll(async () => {
