@@ -57,6 +57,14 @@ const envSchema = z.object({
    * Losing or changing the key makes stored credentials unreadable: set them again.
    */
   FLOTILLA_SECRET_KEY: secretKeySchema.optional(),
+  /** Days of raw samples kept (whole daily partitions are dropped after that). */
+  FLOTILLA_RETENTION_RAW_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  /** Days of 1-minute rollups kept; charts of up to 7 days read them. */
+  FLOTILLA_RETENTION_1M_DAYS: z.coerce.number().int().min(1).max(3650).default(35),
+  /** Days of 1-hour rollups kept; longer charts read them. */
+  FLOTILLA_RETENTION_1H_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
+  /** Bearer token Prometheus must send to GET /metrics; when unset, only loopback clients may scrape. */
+  FLOTILLA_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 export interface Config {
@@ -72,6 +80,10 @@ export interface Config {
   ui: "prod" | "dev" | "off";
   /** FLOTILLA_SECRET_KEY's 32 bytes, when set. */
   secretKey: Buffer | null;
+  /** How many days each metrics tier is kept. */
+  retentionDays: { raw: number; minute: number; hour: number };
+  /** FLOTILLA_METRICS_TOKEN, when set. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +114,12 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     offlineAfterIntervals: e.OFFLINE_AFTER_INTERVALS,
     ui,
     secretKey: e.FLOTILLA_SECRET_KEY ?? null,
+    retentionDays: {
+      raw: e.FLOTILLA_RETENTION_RAW_DAYS,
+      minute: e.FLOTILLA_RETENTION_1M_DAYS,
+      hour: e.FLOTILLA_RETENTION_1H_DAYS,
+    },
+    metricsToken: e.FLOTILLA_METRICS_TOKEN ?? null,
   };
 }
 

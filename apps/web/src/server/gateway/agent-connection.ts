@@ -25,6 +25,7 @@ import type { AgentLink, CommandDispatcher } from "../commands/dispatcher.js";
 import { markHostSeen } from "../fleet/host-liveness.js";
 import { applyInventory } from "../fleet/inventory.js";
 import type { Logger } from "../logger.js";
+import type { IngestRecorder } from "../metrics/ingest-stats.js";
 import type { Services } from "../services.js";
 import type { AgentIdentity } from "./agent-auth.js";
 import { publishBatch, recordHostEvent, registerHello } from "./agent-session.js";
@@ -41,6 +42,7 @@ export interface ConnectionDeps extends Pick<Services, "prisma" | "pool" | "live
   log: Logger;
   /** Sends this agent its commands once welcomed, and records what it reports about them. */
   commands: Pick<CommandDispatcher, "agentReady" | "agentGone" | "progress" | "result">;
+  ingest: IngestRecorder;
   /** Makes this the agent's only connection, closing (4004) and draining an older one first. */
   claim(connection: AgentConnection): Promise<void>;
   release(connection: AgentConnection): void;
@@ -251,9 +253,13 @@ export class AgentConnection implements AgentLink {
       bootId: this.hello.bootId,
     });
     let duplicate: boolean;
+    const started = performance.now();
     try {
       ({ duplicate } = await storeMetricBatch(this.deps.pool, batch));
+      const seconds = (performance.now() - started) / 1000;
+      this.deps.ingest.batch(duplicate ? "duplicate" : "stored", seconds, batch.samples.length);
     } catch (err) {
+      this.deps.ingest.batch("failed", 0, batch.samples.length);
       // Without this batch committed, later ones must not be stored either (the agent trusts
       // welcome.lastSeq as "everything up to here"): stop, and let the agent reconnect and resend.
       this.halted = true;

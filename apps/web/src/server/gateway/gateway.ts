@@ -7,6 +7,7 @@ import type { Duplex } from "node:stream";
 import { CloseCode, MAX_FRAME_BYTES } from "@flotilla/protocol";
 import { WebSocketServer } from "ws";
 import type { CommandDispatcher } from "../commands/dispatcher.js";
+import { type IngestRecorder, noIngestRecorder } from "../metrics/ingest-stats.js";
 import type { Services } from "../services.js";
 import { type AgentIdentity, authenticateAgent } from "./agent-auth.js";
 import { AgentConnection } from "./agent-connection.js";
@@ -59,6 +60,8 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
 export function createAgentGateway(
   deps: Pick<Services, "prisma" | "pool" | "live" | "log"> & {
     commands: Pick<CommandDispatcher, "agentReady" | "agentGone" | "progress" | "result">;
+    /** Told about every metrics batch written, for /metrics. */
+    ingest?: IngestRecorder;
   },
 ): AgentGateway {
   const log = deps.log.child({ component: "gateway" });
@@ -74,6 +77,7 @@ export function createAgentGateway(
     live: deps.live,
     log: deps.log,
     commands: deps.commands,
+    ingest: deps.ingest ?? noIngestRecorder,
     async claim(connection: AgentConnection) {
       const previous = byAgent.get(connection.agentId);
       byAgent.set(connection.agentId, connection);
