@@ -26,6 +26,11 @@ export interface PrometheusExporter {
 export function createPrometheusExporter(deps: Deps): PrometheusExporter {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "flotilla_" });
+  // Gauges named *_total break Prometheus' naming rules (promtool rejects them); the same counts
+  // remain, split by type, in flotilla_nodejs_active_handles and _requests and _resources.
+  for (const kind of ["handles", "requests", "resources"]) {
+    registry.removeSingleMetric(`flotilla_nodejs_active_${kind}_total`);
+  }
   let agentCount = () => 0;
 
   new Gauge({
