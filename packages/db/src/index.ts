@@ -9,5 +9,6 @@ export * from "./sample-partitions.js";
 export * from "./sample-percentiles.js";
 export * from "./sample-queries.js";
 export * from "./sample-rollups.js";
+export * from "./sample-writer.js";
 export * from "./samples.js";
 export * from "./seed.js";

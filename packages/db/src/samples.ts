@@ -90,7 +90,8 @@ export async function storeMetricBatch(pool: pg.Pool, batch: MetricBatch): Promi
   }
 }
 
-function toColumns(samples: readonly MetricSample[]): unknown[][] {
+/** The 12 per-sample column arrays of the samples insert; throws on a kind/workloadId mismatch. */
+export function toColumns(samples: readonly MetricSample[]): unknown[][] {
   const n = samples.length;
   const cols = Array.from({ length: 12 }, () => new Array<unknown>(n));
   for (let i = 0; i < n; i++) {
