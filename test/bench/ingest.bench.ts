@@ -6,7 +6,7 @@
 //   BENCH_HOSTS (1000) simulated hosts, BENCH_WORKLOADS (9) containers each (so 10 samples a tick),
 //   BENCH_LATENCY_SECONDS (30) at 1 s collection, BENCH_THROUGHPUT_SECONDS (20) of agents sending
 //   back-to-back (a backlog after an outage), BENCH_WINDOW (4) unacked batches per agent,
-//   BENCH_OUT (file; default the results file).
+//   BENCH_OUT (file; default the results file), BENCH_CPU_PROF_DIR (server runs with --cpu-prof there).
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -14,8 +14,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { io } from "socket.io-client";
 import { SESSION_COOKIE } from "../../apps/web/src/server/auth/cookies.js";
 import { createSession } from "../../apps/web/src/server/auth/sessions.js";
+import { waitForHttp } from "../../infra/local/wait.js";
 import { freePort, startSeededDatabase } from "../support/postgres.js";
-import { ROOT, startServer } from "../support/processes.js";
+import { ROOT, startProcess } from "../support/processes.js";
 import { copyRows } from "./lib/copy-rows.js";
 import { connectAll, createSimHosts, SimAgent, tickSamples } from "./lib/ingest-load.js";
 import { percentile } from "./lib/proc-usage.js";
@@ -38,11 +39,30 @@ const WINDOW = wholeEnv("BENCH_WINDOW", 4, 1);
 const OUT = process.env.BENCH_OUT || join(ROOT, "test/bench/results/ingest.json");
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
+/** The real server as a child process, optionally profiled. */
+async function startServer(databaseUrl: string, port: number) {
+  const profile = process.env.BENCH_CPU_PROF_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+    : [];
+  const server = startProcess([...profile, "--import", "tsx", join(ROOT, "apps/web/server.ts")], {
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    NODE_ENV: "production",
+    LOG_LEVEL: "warn",
+    FLOTILLA_UI: "off",
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${server.output()}`);
+  });
+  return server;
+}
+
 async function main() {
   const db = await startSeededDatabase();
   const port = await freePort();
   const serverUrl = `http://127.0.0.1:${port}`;
-  const server = await startServer(db.url, port, { ui: false });
+  const server = await startServer(db.url, port);
   const agents: SimAgent[] = [];
   try {
     console.log(`creating ${HOSTS} simulated hosts`);
