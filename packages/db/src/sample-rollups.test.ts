@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pickBucketSeconds, pickTier, readHistory } from "./sample-history.js";
 import { dropSamplePartitionsOlderThan, ensureSamplePartitions } from "./sample-partitions.js";
-import { catchUpRollup, pruneHourlyRollups, rollupDoneUntil, rollupRange } from "./sample-rollups.js";
+import {
+  bucketStart,
+  catchUpRollup,
+  pruneHourlyRollups,
+  redoMarkedHours,
+  rollupDoneUntil,
+  rollupRange,
+} from "./sample-rollups.js";
 import { type MetricSample, storeMetricBatch } from "./samples.js";
 import { startTestDatabase, type TestDatabase } from "./testing.js";
 
@@ -121,6 +128,33 @@ describe("catching up", () => {
   });
 });
 
+describe("late samples", () => {
+  it("marks the hours of samples stored long after they were taken, and the jobs redo those hours", async () => {
+    const host = randomUUID();
+    const hour = bucketStart("1h", Date.now() - 3 * HOUR);
+    await store(host, [sample(hour + 60_000, 2)]);
+    await rollupRange(db.pool, "1m", new Date(hour), new Date(hour + HOUR));
+    await rollupRange(db.pool, "1h", new Date(hour), new Date(hour + HOUR));
+    await db.pool.query("DELETE FROM metric_rollup_dirty");
+    // The agent's spool arrives hours later, after both tiers were made for that hour.
+    await store(host, [sample(hour + 60_000 + 500, 4)]);
+    const { rows: marked } = await db.pool.query<{ tier: string; ms: number }>(
+      "SELECT tier, (extract(epoch FROM hour) * 1000)::float8 AS ms FROM metric_rollup_dirty ORDER BY tier",
+    );
+    expect(marked).toEqual([
+      { tier: "1h", ms: hour },
+      { tier: "1m", ms: hour },
+    ]);
+    // The hour tier waits until the minutes are redone.
+    expect(await redoMarkedHours(db.pool, "1h")).toBe(0);
+    expect(await redoMarkedHours(db.pool, "1m")).toBe(1);
+    expect(await redoMarkedHours(db.pool, "1h")).toBe(1);
+    expect(await tierRows("samples_1m", host)).toEqual([expect.objectContaining({ n: 2, cpu_cores_avg: 3 })]);
+    expect(await tierRows("samples_1h", host)).toEqual([expect.objectContaining({ n: 2, cpu_cores_avg: 3 })]);
+    expect((await db.pool.query("SELECT 1 FROM metric_rollup_dirty")).rowCount).toBe(0);
+  });
+});
+
 describe("history tiers", () => {
   it("picks raw rows up to 6 h, minutes up to 7 d and hours beyond, within the point budget", () => {
     expect(pickTier(HOUR)).toBe("raw");
@@ -141,6 +175,8 @@ describe("history tiers", () => {
     await rollupRange(db.pool, "1m", new Date(rolled), new Date(rolled + 60_000));
     // Remove the raw rows: the chart must now come from the 1m tier alone for that minute.
     await db.pool.query("DELETE FROM samples WHERE host_id = $1", [host]);
+    // Raw rows gone as if past retention: nothing left to redo from.
+    await db.pool.query("DELETE FROM metric_rollup_dirty");
     await catchUpRollup(db.pool, "1m", { now: new Date(NOW + 30_000) });
     const mark = (await rollupDoneUntil(db.pool, "1m")) as number;
     await store(host, [sample(mark + 5_000, 8)]);

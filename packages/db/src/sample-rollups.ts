@@ -122,7 +122,7 @@ export async function catchUpRollup(
   pool: pg.Pool,
   tier: RollupTier,
   options: CatchUpOptions = {},
-): Promise<{ from: Date; to: Date; rows: number }> {
+): Promise<{ from: Date; to: Date; rows: number; redoneHours: number }> {
   const now = (options.now ?? new Date()).getTime();
   const defaults = tier === "1m" ? { redo: 600, settle: 60 } : { redo: 3 * 3600, settle: 300 };
   const redoMs = (options.redoSeconds ?? defaults.redo) * 1000;
@@ -134,10 +134,58 @@ export async function catchUpRollup(
   // A 1h bucket is made from minutes: never past what the 1m tier has finished.
   const limit = tier === "1h" ? bucketStart("1h", (await rollupDoneUntil(pool, "1m")) ?? 0) : to;
   const end = Math.min(to, limit);
-  if (end <= from) return { from: new Date(from), to: new Date(from), rows: 0 };
+  const redone = await redoMarkedHours(pool, tier);
+  if (end <= from) return { from: new Date(from), to: new Date(from), rows: 0, redoneHours: redone };
   const rows = await rollupRange(pool, tier, new Date(from), new Date(end));
   await markDone(pool, tier, new Date(end));
-  return { from: new Date(from), to: new Date(end), rows };
+  return { from: new Date(from), to: new Date(end), rows, redoneHours: redone };
+}
+
+/**
+ * Samples older than this when they are stored may land in a bucket the 1m job no longer redoes
+ * (it redoes the last 10 minutes): their hours are marked for both tiers to redo.
+ */
+export const LATE_SAMPLE_MS = 9 * 60_000;
+
+const MARK_DIRTY = `
+INSERT INTO metric_rollup_dirty (tier, hour)
+SELECT t.tier, h.hour FROM unnest($1::timestamptz[]) AS h(hour) CROSS JOIN (VALUES ('1m'), ('1h')) AS t(tier)
+ON CONFLICT (tier, hour) DO UPDATE SET marked_at = clock_timestamp()`;
+
+/** The starts of the hours holding samples older than LATE_SAMPLE_MS (ts in ms), for markLateHours. */
+export function lateHours(timestamps: Iterable<number>, now = Date.now()): Date[] {
+  const hours = new Set<number>();
+  for (const ts of timestamps) if (ts < now - LATE_SAMPLE_MS) hours.add(bucketStart("1h", ts));
+  return [...hours].sort((a, b) => a - b).map((h) => new Date(h));
+}
+
+/** Marks hours for both tiers to redo; call in the transaction that stores the late samples. */
+export async function markLateHours(client: pg.ClientBase, hours: readonly Date[]): Promise<void> {
+  if (hours.length > 0) await client.query(MARK_DIRTY, [hours]);
+}
+
+/**
+ * Redoes up to `limit` marked hours of a tier (the 1h tier only once its minutes are redone),
+ * oldest first; a mark made while its hour was being redone stays for the next run.
+ */
+export async function redoMarkedHours(pool: pg.Pool, tier: RollupTier, limit = 24): Promise<number> {
+  // marked_at as text: a JS Date would drop its microseconds and never match it again.
+  const { rows } = await pool.query<{ hour: Date; marked_at: string }>(
+    `SELECT d.hour, d.marked_at::text FROM metric_rollup_dirty d
+     WHERE d.tier = $1
+       AND ($1 = '1m' OR NOT EXISTS (SELECT 1 FROM metric_rollup_dirty m WHERE m.tier = '1m' AND m.hour = d.hour))
+     ORDER BY d.hour LIMIT $2`,
+    [tier, limit],
+  );
+  for (const { hour, marked_at } of rows) {
+    await rollupRange(pool, tier, hour, new Date(hour.getTime() + 3_600_000));
+    await pool.query("DELETE FROM metric_rollup_dirty WHERE tier = $1 AND hour = $2 AND marked_at <= $3::timestamptz", [
+      tier,
+      hour,
+      marked_at,
+    ]);
+  }
+  return rows.length;
 }
 
 /** Deletes 1-hour rows older than the retention (the hourly table is small and not partitioned). */

@@ -3,6 +3,7 @@
 // batch keys, insert the claimed batches' samples), instead of one transaction per agent batch.
 // Exactly-once is kept by the same metric_batches primary key (agent, seq) as storeMetricBatch.
 import type pg from "pg";
+import { lateHours, markLateHours } from "./sample-rollups.js";
 import { type MetricBatch, type StoreResult, toColumns } from "./samples.js";
 
 export interface SampleWriterOptions {
@@ -141,6 +142,7 @@ async function commitGroup(pool: pg.Pool, group: Pending[]): Promise<Set<string>
     const claimed = new Set(rows.map((r) => `${r.agent_id}\u0000${r.seq}`));
     const toStore = group.filter((p) => claimed.has(keyOf(p.batch)) && p.batch.samples.length > 0);
     if (toStore.length > 0) await client.query(INSERT_GROUP, groupColumns(toStore));
+    await markLateHours(client, lateHours(sampleTimes(toStore)));
     await client.query("COMMIT");
     return claimed;
   } catch (error) {
@@ -152,6 +154,10 @@ async function commitGroup(pool: pg.Pool, group: Pending[]): Promise<Set<string>
   } finally {
     client.release(broken);
   }
+}
+
+function* sampleTimes(group: Pending[]): Generator<number> {
+  for (const p of group) for (const s of p.batch.samples) yield s.ts;
 }
 
 /** The 16 column arrays of INSERT_GROUP: per-batch fields repeated for each of its samples. */

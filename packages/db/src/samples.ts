@@ -2,6 +2,7 @@
 // all samples in a single INSERT ... SELECT FROM unnest(...). Raw `pg`, never Prisma: this runs
 // for every batch from every agent, and Prisma's createMany is ~3x slower here.
 import type pg from "pg";
+import { lateHours, markLateHours } from "./sample-rollups.js";
 
 export type SampleKind = "host" | "vm" | "container";
 
@@ -76,6 +77,7 @@ export async function storeMetricBatch(pool: pg.Pool, batch: MetricBatch): Promi
     }
     if (batch.samples.length > 0) {
       await client.query(INSERT_SAMPLES, [batch.hostId, batch.agentId, bootId, batch.seq, ...toColumns(batch.samples)]);
+      await markLateHours(client, lateHours(batch.samples.map((s) => s.ts)));
     }
     await client.query("COMMIT");
     return { duplicate: false };
