@@ -18,7 +18,7 @@ import { waitForHttp } from "../../infra/local/wait.js";
 import { freePort, startSeededDatabase } from "../support/postgres.js";
 import { ROOT, startProcess } from "../support/processes.js";
 import { copyRows } from "./lib/copy-rows.js";
-import { connectAll, createSimHosts, SimAgent, tickSamples } from "./lib/ingest-load.js";
+import { connectAll, createSimHosts, SimAgent, tickTemplate } from "./lib/ingest-load.js";
 import { percentile } from "./lib/proc-usage.js";
 
 function wholeEnv(name: string, fallback: number, min: number): number {
@@ -152,10 +152,11 @@ async function measureLatency(
 
   let stop = false;
   const loops = agents.map(async (agent, i) => {
+    const template = tickTemplate(WORKLOADS, agent.index);
     await sleep((i / agents.length) * 1000);
     let next = performance.now();
     while (!stop) {
-      agent.sendBatch(tickSamples(Date.now(), WORKLOADS, agent.index));
+      agent.sendTick(template, Date.now());
       next += 1000;
       await sleep(Math.max(0, next - performance.now()));
     }
@@ -196,10 +197,11 @@ async function measureThroughput(db: Awaited<ReturnType<typeof startSeededDataba
   const before = await committedRows(db.pool);
   const started = performance.now();
   const loops = agents.map(async (agent) => {
+    const template = tickTemplate(WORKLOADS, agent.index);
     while (!stop) {
       while (agent.inFlight < WINDOW && !stop) {
         ts += 1;
-        agent.sendBatch(tickSamples(ts, WORKLOADS, agent.index));
+        agent.sendTick(template, ts);
       }
       await agent.nextAck(5_000);
     }

@@ -79,6 +79,19 @@ export function tickSamples(ts: number, workloads: number, hostIndex: number): S
   return samples;
 }
 
+/** A tick's samples encoded once, split where the timestamp goes. */
+export interface TickTemplate {
+  parts: string[];
+  samples: number;
+}
+
+const TS_MARK = 1_234_567_890_123;
+
+export function tickTemplate(workloads: number, hostIndex: number): TickTemplate {
+  const samples = tickSamples(TS_MARK, workloads, hostIndex);
+  return { parts: JSON.stringify(samples).split(String(TS_MARK)), samples: samples.length };
+}
+
 /** One simulated agent connection. Batches are acked one by one; `inFlight` counts the unacked. */
 export class SimAgent {
   private ws: WebSocket | null = null;
@@ -144,6 +157,17 @@ export class SimAgent {
     this.inFlight += 1;
     const frame: MetricsFrame = { type: "metrics", seq: this.seq, samples };
     this.ws?.send(JSON.stringify(frame));
+  }
+
+  /**
+   * Sends one tick from a pre-encoded template (see tickTemplate): the same bytes JSON.stringify
+   * would make, without its cost, so the generator leaves the CPU to the server it measures.
+   */
+  sendTick(template: TickTemplate, ts: number): void {
+    this.seq += 1;
+    this.sizes.set(this.seq, template.samples);
+    this.inFlight += 1;
+    this.ws?.send(`{"type":"metrics","seq":${this.seq},"samples":${template.parts.join(String(ts))}}`);
   }
 
   /** Resolves at the next ack (or after `ms`, so a stalled link cannot hang the caller). */
