@@ -6,7 +6,7 @@
 //   BENCH_HOSTS (1000) simulated hosts, BENCH_WORKLOADS (9) containers each (so 10 samples a tick),
 //   BENCH_LATENCY_SECONDS (30) at 1 s collection, BENCH_THROUGHPUT_SECONDS (20) of agents sending
 //   back-to-back (a backlog after an outage), BENCH_WINDOW (4) unacked batches per agent,
-//   BENCH_OUT (file; default the results file), BENCH_CPU_PROF_DIR (server runs with --cpu-prof there).
+//   BENCH_WARMUP_SECONDS (15) before the latency is measured, BENCH_OUT (file; default the results file), BENCH_CPU_PROF_DIR (server runs with --cpu-prof there).
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -20,6 +20,7 @@ import { ROOT, startProcess } from "../support/processes.js";
 import { copyRows } from "./lib/copy-rows.js";
 import { connectAll, createSimHosts, SimAgent, tickTemplate } from "./lib/ingest-load.js";
 import { percentile } from "./lib/proc-usage.js";
+import { histogramBuckets, quantileBetween } from "./lib/prom-histogram.js";
 
 function wholeEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -36,6 +37,7 @@ const WORKLOADS = wholeEnv("BENCH_WORKLOADS", 9, 0);
 const LATENCY_SECONDS = wholeEnv("BENCH_LATENCY_SECONDS", 30, 5);
 const THROUGHPUT_SECONDS = wholeEnv("BENCH_THROUGHPUT_SECONDS", 20, 5);
 const WINDOW = wholeEnv("BENCH_WINDOW", 4, 1);
+const WARMUP_SECONDS = wholeEnv("BENCH_WARMUP_SECONDS", 15, 0);
 const OUT = process.env.BENCH_OUT || join(ROOT, "test/bench/results/ingest.json");
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
@@ -85,6 +87,7 @@ async function main() {
     const copy = await copyRows(db.pool, throughput.committedSamples, WORKLOADS + 1);
     console.log(`COPY ${copy.rowsPerSecond} rows/s`);
     const duplicates = await countDuplicates(db.pool);
+    const storageBytesPerRow = await bytesPerRow(db.pool);
 
     const ratio = round(throughput.samplesPerSecond / copy.rowsPerSecond, 3);
     const results = {
@@ -103,6 +106,7 @@ async function main() {
       throughput,
       copy,
       exactlyOnce: { duplicateRows: duplicates },
+      storage: { bytesPerRawRowWithIndexes: storageBytesPerRow },
       ratioToCopy: ratio,
       goals: {
         ratioToCopy: { goal: ">= 0.5", value: ratio, met: ratio >= 0.5 },
@@ -161,14 +165,17 @@ async function measureLatency(
       await sleep(Math.max(0, next - performance.now()));
     }
   });
-  await sleep(5_000); // warm-up: JIT, pools, partitions
+  // Warm-up (JIT, pools, the first partition writes) and the backlog of the staggered start.
+  await sleep(WARMUP_SECONDS * 1000);
   measuring = true;
+  const scrapeBefore = await batchBuckets(serverUrl);
   const before = await committedRows(db.pool);
   const started = performance.now();
   await sleep(LATENCY_SECONDS * 1000);
   measuring = false;
   const seconds = (performance.now() - started) / 1000;
   const committed = (await committedRows(db.pool)) - before;
+  const scrapeAfter = await batchBuckets(serverUrl);
   stop = true;
   await Promise.all(loops);
   await drain(agents);
@@ -186,7 +193,27 @@ async function measureLatency(
     p95Ms: percentile(sorted, 95),
     p99Ms: percentile(sorted, 99),
     maxMs: sorted.at(-1) ?? null,
+    // From the server's own /metrics: how long a batch's write took (the rest of the latency is
+    // decoding, queueing on the connection and the Socket.IO hop).
+    batchCommitSeconds: {
+      p50AtMost: quantileBetween(scrapeBefore, scrapeAfter, 0.5),
+      p95AtMost: quantileBetween(scrapeBefore, scrapeAfter, 0.95),
+    },
   };
+}
+
+async function batchBuckets(serverUrl: string) {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  return histogramBuckets(text, "flotilla_ingest_batch_duration_seconds");
+}
+
+/** Table, index and TOAST bytes of the raw partitions per stored row. */
+async function bytesPerRow(pool: import("pg").Pool): Promise<number> {
+  const { rows } = await pool.query<{ bytes: string; n: string }>(
+    `SELECT (SELECT sum(pg_total_relation_size(inhrelid))::text FROM pg_inherits WHERE inhparent = 'samples'::regclass) AS bytes,
+            (SELECT count(*)::text FROM samples) AS n`,
+  );
+  return Math.round(Number(rows[0]?.bytes ?? 0) / Math.max(1, Number(rows[0]?.n ?? 0)));
 }
 
 /** Every agent sends ticks back to back, WINDOW unacked at most: how many samples/s commit. */
