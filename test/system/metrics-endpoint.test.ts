@@ -119,9 +119,19 @@ describe("GET /metrics", () => {
     expect(valueOf(text, "flotilla_host_memory_used_bytes", labels)).toBeGreaterThan(0);
   });
 
+  it("prepares the 1-minute tier's daily partitions at start-up", async () => {
+    const today = `samples_1m_p${new Date().toISOString().slice(0, 10).replaceAll("-", "")}`;
+    await waitFor(
+      async () => (await db.pool.query("SELECT to_regclass($1) IS NOT NULL AS ok", [today])).rows[0]?.ok === true,
+      30_000,
+      () => server.output(),
+    );
+  });
+
   it("rolls the agent's samples up into 1-minute rows by the background job", async () => {
     const running = agent as Proc;
-    // The cron fires once a minute and rolls minutes that closed at least 60 s ago.
+    // The cron fires once a minute (pg-boss checks schedules about once a minute) and rolls
+    // minutes that closed at least 60 s ago: up to about 3 minutes after the first sample.
     await waitFor(
       async () => {
         const { rows } = await db.pool.query<{ n: number }>(
@@ -129,7 +139,7 @@ describe("GET /metrics", () => {
         );
         return (rows[0]?.n ?? 0) > 0;
       },
-      170_000,
+      250_000,
       () => running.output() + server.output(),
     );
     const { rows } = await db.pool.query<{ raw: number; rolled: number }>(
@@ -139,5 +149,5 @@ describe("GET /metrics", () => {
     );
     // Every raw host row before the mark is counted in exactly one minute.
     expect(rows[0]?.rolled).toBe(rows[0]?.raw);
-  }, 200_000);
+  }, 280_000);
 });

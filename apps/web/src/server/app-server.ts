@@ -27,7 +27,7 @@ import { createJobQueue, type JobQueue } from "./jobs/queue.js";
 import { createLiveServer, LIVE_PATH, type LiveServer } from "./live/live-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createPrometheusExporter, METRICS_PATH, type PrometheusExporter } from "./metrics/prometheus.js";
-import { defineMetricsStorageJobs } from "./metrics/storage-jobs.js";
+import { defineMetricsStorageJobs, requestStartupUpkeep } from "./metrics/storage-jobs.js";
 import { createMigrationOrchestrator, type MigrationOrchestrator } from "./migrations/orchestrator.js";
 import { createPlanExecutor, type PlanExecutor } from "./plans/executor.js";
 import { createPullAuthResolver } from "./registries/pull-auth.js";
@@ -259,6 +259,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       await plans.start();
       // Features have defined their queues and workers by now.
       await jobs.start();
+      await requestStartupUpkeep(services);
       await listen();
       // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
       const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);

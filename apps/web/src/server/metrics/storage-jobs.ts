@@ -46,6 +46,14 @@ export async function runRetention(deps: Deps, now = new Date()) {
   return { created, dropped, hourlyRows, batches };
 }
 
+/**
+ * Asks for one upkeep run right after start-up (partitions of both tiers exist before the first
+ * hourly tick); several nodes starting together send one job between them.
+ */
+export async function requestStartupUpkeep(deps: Pick<Services, "jobs">) {
+  await deps.jobs.send(RETENTION_JOB, {}, { singletonKey: "startup", singletonSeconds: 300 });
+}
+
 /** Registers the jobs; call before services.jobs.start(). */
 export function defineMetricsStorageJobs(deps: Deps & Pick<Services, "jobs">) {
   const log = deps.log.child({ component: "metrics-storage" });
