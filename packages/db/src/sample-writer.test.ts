@@ -62,6 +62,26 @@ describe("group-committing sample writer", () => {
     }
   });
 
+  it("stores workload ids with tabs, newlines and backslashes unchanged, and null metrics as NULL", async () => {
+    const writer = createSampleWriter(db.pool);
+    const agentId = randomUUID();
+    const odd = "pod\tone\nline\\two\r";
+    const b = batch(agentId, randomUUID(), 1, 2);
+    b.samples = [
+      { ...(b.samples[0] as MetricSample), cpuRatio: 0.25, load1: null },
+      { ...(b.samples[1] as MetricSample), workloadId: odd, kind: "vm" },
+    ];
+    await writer.write(b);
+    const { rows } = await db.pool.query(
+      "SELECT workload_id, kind, cpu_ratio, load1, boot_id FROM samples WHERE agent_id = $1 ORDER BY workload_id NULLS FIRST",
+      [agentId],
+    );
+    expect(rows).toEqual([
+      { workload_id: null, kind: "host", cpu_ratio: 0.25, load1: null, boot_id: "boot-1" },
+      { workload_id: odd, kind: "vm", cpu_ratio: null, load1: null, boot_id: "boot-1" },
+    ]);
+  });
+
   it("fails a malformed batch alone, without touching the batches written with it", async () => {
     const writer = createSampleWriter(db.pool);
     const good = { agentId: randomUUID(), hostId: randomUUID() };

@@ -92,6 +92,18 @@ export async function storeMetricBatch(pool: pg.Pool, batch: MetricBatch): Promi
   }
 }
 
+const KINDS = new Set(["host", "vm", "container"]);
+
+/** Throws on a sample the table would refuse: an unknown kind, or a kind/workloadId mismatch. */
+export function checkSamples(samples: readonly MetricSample[]): void {
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i] as MetricSample;
+    if (!KINDS.has(s.kind) || (s.kind === "host") !== (s.workloadId === null)) {
+      throw new TypeError(`sample ${i}: kind "${s.kind}" with workloadId ${JSON.stringify(s.workloadId)}`);
+    }
+  }
+}
+
 /** The 12 per-sample column arrays of the samples insert; throws on a kind/workloadId mismatch. */
 export function toColumns(samples: readonly MetricSample[]): unknown[][] {
   const n = samples.length;
