@@ -131,19 +131,23 @@ describe("catching up", () => {
 describe("late samples", () => {
   it("marks the hours of samples stored long after they were taken, and the jobs redo those hours", async () => {
     const host = randomUUID();
+    const other = randomUUID();
     const hour = bucketStart("1h", Date.now() - 3 * HOUR);
     await store(host, [sample(hour + 60_000, 2)]);
+    await store(other, [sample(hour + 60_000, 7)]);
     await rollupRange(db.pool, "1m", new Date(hour), new Date(hour + HOUR));
     await rollupRange(db.pool, "1h", new Date(hour), new Date(hour + HOUR));
     await db.pool.query("DELETE FROM metric_rollup_dirty");
+    // Another host's raw rows of that hour are gone: a redo of the late host must not touch its rollups.
+    await db.pool.query("DELETE FROM samples WHERE host_id = $1", [other]);
     // The agent's spool arrives hours later, after both tiers were made for that hour.
     await store(host, [sample(hour + 60_000 + 500, 4)]);
-    const { rows: marked } = await db.pool.query<{ tier: string; ms: number }>(
-      "SELECT tier, (extract(epoch FROM hour) * 1000)::float8 AS ms FROM metric_rollup_dirty ORDER BY tier",
+    const { rows: marked } = await db.pool.query<{ tier: string; ms: number; host_id: string }>(
+      "SELECT tier, (extract(epoch FROM hour) * 1000)::float8 AS ms, host_id FROM metric_rollup_dirty ORDER BY tier",
     );
     expect(marked).toEqual([
-      { tier: "1h", ms: hour },
-      { tier: "1m", ms: hour },
+      { tier: "1h", ms: hour, host_id: host },
+      { tier: "1m", ms: hour, host_id: host },
     ]);
     // The hour tier waits until the minutes are redone.
     expect(await redoMarkedHours(db.pool, "1h")).toBe(0);
@@ -152,6 +156,8 @@ describe("late samples", () => {
     expect(await tierRows("samples_1m", host)).toEqual([expect.objectContaining({ n: 2, cpu_cores_avg: 3 })]);
     expect(await tierRows("samples_1h", host)).toEqual([expect.objectContaining({ n: 2, cpu_cores_avg: 3 })]);
     expect((await db.pool.query("SELECT 1 FROM metric_rollup_dirty")).rowCount).toBe(0);
+    expect(await tierRows("samples_1m", other)).toEqual([expect.objectContaining({ n: 1, cpu_cores_avg: 7 })]);
+    expect(await tierRows("samples_1h", other)).toEqual([expect.objectContaining({ n: 1, cpu_cores_avg: 7 })]);
   });
 });
 

@@ -62,7 +62,14 @@ export function bucketStart(tier: RollupTier, ms: number): number {
  * Rebuilds every bucket of the tier in [from, to) (both rounded down to bucket edges) and
  * returns how many rows the tier now holds for them. Idempotent.
  */
-export async function rollupRange(pool: pg.Pool, tier: RollupTier, from: Date, to: Date): Promise<number> {
+export async function rollupRange(
+  pool: pg.Pool,
+  tier: RollupTier,
+  from: Date,
+  to: Date,
+  /** Only these hosts' series (a late batch's redo); all hosts when absent. */
+  hostIds?: readonly string[],
+): Promise<number> {
   const start = new Date(bucketStart(tier, from.getTime()));
   const end = new Date(bucketStart(tier, to.getTime()));
   if (end <= start) return 0;
@@ -70,8 +77,13 @@ export async function rollupRange(pool: pg.Pool, tier: RollupTier, from: Date, t
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1, $2)", [ROLLUP_LOCK_KEY, tier === "1m" ? 1 : 2]);
-    await client.query(`DELETE FROM ${TIER_TABLE[tier]} WHERE ts >= $1 AND ts < $2`, [start, end]);
-    const { rowCount } = await client.query(ROLLUP_SQL[tier], [start, end]);
+    const hosts = hostIds ? " AND host_id = ANY($3::text[])" : "";
+    const params = hostIds ? [start, end, hostIds] : [start, end];
+    await client.query(`DELETE FROM ${TIER_TABLE[tier]} WHERE ts >= $1 AND ts < $2${hosts}`, params);
+    const { rowCount } = await client.query(
+      ROLLUP_SQL[tier].replace("WHERE ts >= $1 AND ts < $2", `WHERE ts >= $1 AND ts < $2${hosts}`),
+      params,
+    );
     await client.query("COMMIT");
     return rowCount ?? 0;
   } catch (error) {
@@ -104,8 +116,9 @@ async function markDone(pool: pg.Pool, tier: RollupTier, until: Date): Promise<v
 export interface CatchUpOptions {
   now?: Date;
   /**
-   * Closed buckets younger than this are redone on every run, so batches an agent resends late
-   * (after a reconnect) still reach the tier. Default: 10 minutes for 1m, 3 hours for 1h.
+   * Closed buckets younger than this are redone on every run, so batches still in flight when a
+   * bucket was first made reach the tier (older ones are marked: see LATE_SAMPLE_MS).
+   * Default: 3 minutes for 1m, 3 hours for 1h.
    */
   redoSeconds?: number;
   /** A bucket is rolled only once it is this old, so in-flight batches can land. Default 60 s for 1m, 5 min for 1h. */
@@ -124,7 +137,7 @@ export async function catchUpRollup(
   options: CatchUpOptions = {},
 ): Promise<{ from: Date; to: Date; rows: number; redoneHours: number }> {
   const now = (options.now ?? new Date()).getTime();
-  const defaults = tier === "1m" ? { redo: 600, settle: 60 } : { redo: 3 * 3600, settle: 300 };
+  const defaults = tier === "1m" ? { redo: 180, settle: 60 } : { redo: 3 * 3600, settle: 300 };
   const redoMs = (options.redoSeconds ?? defaults.redo) * 1000;
   const settleMs = (options.settleSeconds ?? defaults.settle) * 1000;
   const to = bucketStart(tier, now - settleMs);
@@ -143,47 +156,62 @@ export async function catchUpRollup(
 
 /**
  * Samples older than this when they are stored may land in a bucket the 1m job no longer redoes
- * (it redoes the last 10 minutes): their hours are marked for both tiers to redo.
+ * (it redoes the last 3 closed minutes, a minute after they close): their host's hour is marked
+ * for both tiers to redo. One minute of margin for a cron tick that fires late.
  */
-export const LATE_SAMPLE_MS = 9 * 60_000;
+export const LATE_SAMPLE_MS = 2 * 60_000;
 
 const MARK_DIRTY = `
-INSERT INTO metric_rollup_dirty (tier, hour)
-SELECT t.tier, h.hour FROM unnest($1::timestamptz[]) AS h(hour) CROSS JOIN (VALUES ('1m'), ('1h')) AS t(tier)
-ON CONFLICT (tier, hour) DO UPDATE SET marked_at = clock_timestamp()`;
+INSERT INTO metric_rollup_dirty (tier, hour, host_id)
+SELECT t.tier, h.hour, h.host_id FROM unnest($1::timestamptz[], $2::text[]) AS h(hour, host_id)
+CROSS JOIN (VALUES ('1m'), ('1h')) AS t(tier)
+ON CONFLICT (tier, hour, host_id) DO UPDATE SET marked_at = clock_timestamp()`;
 
-/** The starts of the hours holding samples older than LATE_SAMPLE_MS (ts in ms), for markLateHours. */
-export function lateHours(timestamps: Iterable<number>, now = Date.now()): Date[] {
-  const hours = new Set<number>();
-  for (const ts of timestamps) if (ts < now - LATE_SAMPLE_MS) hours.add(bucketStart("1h", ts));
-  return [...hours].sort((a, b) => a - b).map((h) => new Date(h));
+export interface LateHour {
+  hour: number;
+  hostId: string;
 }
 
-/** Marks hours for both tiers to redo; call in the transaction that stores the late samples. */
-export async function markLateHours(client: pg.ClientBase, hours: readonly Date[]): Promise<void> {
-  if (hours.length > 0) await client.query(MARK_DIRTY, [hours]);
+/** The host-hours holding samples older than LATE_SAMPLE_MS (ts in ms), for markLateHours. */
+export function lateHours(samples: Iterable<{ ts: number; hostId: string }>, now = Date.now()): LateHour[] {
+  const found = new Map<string, LateHour>();
+  for (const s of samples) {
+    if (s.ts >= now - LATE_SAMPLE_MS) continue;
+    const hour = bucketStart("1h", s.ts);
+    found.set(`${hour}\u0000${s.hostId}`, { hour, hostId: s.hostId });
+  }
+  // One order in every transaction, so concurrent marks cannot deadlock.
+  return [...found.values()].sort(
+    (a, b) => a.hour - b.hour || (a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0),
+  );
+}
+
+/** Marks host-hours for both tiers to redo; call in the transaction that stores the late samples. */
+export async function markLateHours(client: pg.ClientBase, late: readonly LateHour[]): Promise<void> {
+  if (late.length === 0) return;
+  await client.query(MARK_DIRTY, [late.map((l) => new Date(l.hour)), late.map((l) => l.hostId)]);
 }
 
 /**
  * Redoes up to `limit` marked hours of a tier (the 1h tier only once its minutes are redone),
  * oldest first; a mark made while its hour was being redone stays for the next run.
  */
-export async function redoMarkedHours(pool: pg.Pool, tier: RollupTier, limit = 24): Promise<number> {
+export async function redoMarkedHours(pool: pg.Pool, tier: RollupTier, limit = 500): Promise<number> {
   // marked_at as text: a JS Date would drop its microseconds and never match it again.
-  const { rows } = await pool.query<{ hour: Date; marked_at: string }>(
-    `SELECT d.hour, d.marked_at::text FROM metric_rollup_dirty d
+  const { rows } = await pool.query<{ hour: Date; host_id: string; marked_at: string }>(
+    `SELECT d.hour, d.host_id, d.marked_at::text FROM metric_rollup_dirty d
      WHERE d.tier = $1
-       AND ($1 = '1m' OR NOT EXISTS (SELECT 1 FROM metric_rollup_dirty m WHERE m.tier = '1m' AND m.hour = d.hour))
-     ORDER BY d.hour LIMIT $2`,
+       AND ($1 = '1m' OR NOT EXISTS (SELECT 1 FROM metric_rollup_dirty m
+                                     WHERE m.tier = '1m' AND m.hour = d.hour AND m.host_id = d.host_id))
+     ORDER BY d.hour, d.host_id LIMIT $2`,
     [tier, limit],
   );
-  for (const { hour, marked_at } of rows) {
-    await rollupRange(pool, tier, hour, new Date(hour.getTime() + 3_600_000));
-    await pool.query("DELETE FROM metric_rollup_dirty WHERE tier = $1 AND hour = $2 AND marked_at <= $3::timestamptz", [
-      tier,
-      hour,
-      marked_at,
-    ]);
+  for (const { hour, host_id, marked_at } of rows) {
+    await rollupRange(pool, tier, hour, new Date(hour.getTime() + 3_600_000), [host_id]);
+    await pool.query(
+      "DELETE FROM metric_rollup_dirty WHERE tier = $1 AND hour = $2 AND host_id = $3 AND marked_at <= $4::timestamptz",
+      [tier, hour, host_id, marked_at],
+    );
   }
   return rows.length;
 }

@@ -147,6 +147,6 @@ async function commitGroup(pool: pg.Pool, group: Pending[]): Promise<Set<string>
   }
 }
 
-function* sampleTimes(group: Pending[]): Generator<number> {
-  for (const p of group) for (const s of p.batch.samples) yield s.ts;
+function* sampleTimes(group: Pending[]): Generator<{ ts: number; hostId: string }> {
+  for (const p of group) for (const s of p.batch.samples) yield { ts: s.ts, hostId: p.batch.hostId };
 }

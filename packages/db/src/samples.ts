@@ -77,7 +77,7 @@ export async function storeMetricBatch(pool: pg.Pool, batch: MetricBatch): Promi
     }
     if (batch.samples.length > 0) {
       await client.query(INSERT_SAMPLES, [batch.hostId, batch.agentId, bootId, batch.seq, ...toColumns(batch.samples)]);
-      await markLateHours(client, lateHours(batch.samples.map((s) => s.ts)));
+      await markLateHours(client, lateHours(batch.samples.map((s) => ({ ts: s.ts, hostId: batch.hostId }))));
     }
     await client.query("COMMIT");
     return { duplicate: false };
