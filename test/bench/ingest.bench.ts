@@ -18,6 +18,7 @@ import { waitForHttp } from "../../infra/local/wait.js";
 import { freePort, startSeededDatabase } from "../support/postgres.js";
 import { ROOT, startProcess } from "../support/processes.js";
 import { copyRows } from "./lib/copy-rows.js";
+import { perMillion, readCpuSplit } from "./lib/cpu-split.js";
 import { connectAll, createSimHosts, SimAgent, tickTemplate } from "./lib/ingest-load.js";
 import { percentile } from "./lib/proc-usage.js";
 import { histogramBuckets, quantileBetween } from "./lib/prom-histogram.js";
@@ -82,9 +83,13 @@ async function main() {
 
     const latency = await measureLatency(db, serverUrl, agents);
     console.log(`latency p95 ${latency.p95Ms} ms over ${latency.events} browser updates`);
+    const cpu = () => readCpuSplit(server.child.pid, db.dataDir);
+    const cpuBeforeIngest = cpu();
     const throughput = await measureThroughput(db, agents);
+    const cpuAfterIngest = cpu();
     console.log(`ingest ${throughput.samplesPerSecond} samples/s`);
     const copy = await copyRows(db.pool, throughput.committedSamples, WORKLOADS + 1);
+    const cpuAfterCopy = cpu();
     console.log(`COPY ${copy.rowsPerSecond} rows/s`);
     const duplicates = await countDuplicates(db.pool);
     const storageBytesPerRow = await bytesPerRow(db.pool);
@@ -108,6 +113,12 @@ async function main() {
       exactlyOnce: { duplicateRows: duplicates },
       storage: { bytesPerRawRowWithIndexes: storageBytesPerRow },
       ratioToCopy: ratio,
+      // Where the CPU went (seconds per million samples): on 2 shared cores the ingest path's
+      // server and load generator compete with PostgreSQL, which COPY's client barely does.
+      cpuSecondsPerMillionSamples: {
+        ingest: perMillion(cpuBeforeIngest, cpuAfterIngest, throughput.ackedSamplesAfterDrain),
+        copy: perMillion(cpuAfterIngest, cpuAfterCopy, copy.rows),
+      },
       goals: {
         ratioToCopy: { goal: ">= 0.5", value: ratio, met: ratio >= 0.5 },
         p95SampleToBrowserMs: {

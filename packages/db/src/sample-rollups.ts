@@ -69,6 +69,8 @@ export async function rollupRange(
   to: Date,
   /** Only these hosts' series (a late batch's redo); all hosts when absent. */
   hostIds?: readonly string[],
+  /** Runs first in the same transaction (redoMarkedHours clears the mark it is redoing). */
+  before?: (client: pg.PoolClient) => Promise<void>,
 ): Promise<number> {
   const start = new Date(bucketStart(tier, from.getTime()));
   const end = new Date(bucketStart(tier, to.getTime()));
@@ -77,6 +79,7 @@ export async function rollupRange(
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1, $2)", [ROLLUP_LOCK_KEY, tier === "1m" ? 1 : 2]);
+    await before?.(client);
     const hosts = hostIds ? " AND host_id = ANY($3::text[])" : "";
     const params = hostIds ? [start, end, hostIds] : [start, end];
     await client.query(`DELETE FROM ${TIER_TABLE[tier]} WHERE ts >= $1 AND ts < $2${hosts}`, params);
@@ -118,7 +121,7 @@ export interface CatchUpOptions {
   /**
    * Closed buckets younger than this are redone on every run, so batches still in flight when a
    * bucket was first made reach the tier (older ones are marked: see LATE_SAMPLE_MS).
-   * Default: 3 minutes for 1m, 3 hours for 1h.
+   * Default: 2 minutes for 1m, 3 hours for 1h.
    */
   redoSeconds?: number;
   /** A bucket is rolled only once it is this old, so in-flight batches can land. Default 60 s for 1m, 5 min for 1h. */
@@ -137,7 +140,7 @@ export async function catchUpRollup(
   options: CatchUpOptions = {},
 ): Promise<{ from: Date; to: Date; rows: number; redoneHours: number }> {
   const now = (options.now ?? new Date()).getTime();
-  const defaults = tier === "1m" ? { redo: 180, settle: 60 } : { redo: 3 * 3600, settle: 300 };
+  const defaults = tier === "1m" ? { redo: 120, settle: 60 } : { redo: 3 * 3600, settle: 300 };
   const redoMs = (options.redoSeconds ?? defaults.redo) * 1000;
   const settleMs = (options.settleSeconds ?? defaults.settle) * 1000;
   const to = bucketStart(tier, now - settleMs);
@@ -156,16 +159,16 @@ export async function catchUpRollup(
 
 /**
  * Samples older than this when they are stored may land in a bucket the 1m job no longer redoes
- * (it redoes the last 3 closed minutes, a minute after they close): their host's hour is marked
+ * (it redoes the last 2 closed minutes, a minute after they close): their host's hour is marked
  * for both tiers to redo. One minute of margin for a cron tick that fires late.
  */
-export const LATE_SAMPLE_MS = 2 * 60_000;
+export const LATE_SAMPLE_MS = 60_000;
 
 const MARK_DIRTY = `
 INSERT INTO metric_rollup_dirty (tier, hour, host_id)
 SELECT t.tier, h.hour, h.host_id FROM unnest($1::timestamptz[], $2::text[]) AS h(hour, host_id)
 CROSS JOIN (VALUES ('1m'), ('1h')) AS t(tier)
-ON CONFLICT (tier, hour, host_id) DO UPDATE SET marked_at = clock_timestamp()`;
+ON CONFLICT DO NOTHING`;
 
 export interface LateHour {
   hour: number;
@@ -193,25 +196,28 @@ export async function markLateHours(client: pg.ClientBase, late: readonly LateHo
 }
 
 /**
- * Redoes up to `limit` marked hours of a tier (the 1h tier only once its minutes are redone),
- * oldest first; a mark made while its hour was being redone stays for the next run.
+ * Redoes up to `limit` marked host-hours of a tier (the 1h tier only once its minutes are redone),
+ * oldest first. The mark is deleted in the redo's own transaction: a writer marking the same
+ * host-hour meanwhile waits for that transaction, then inserts the mark again, so samples the
+ * redo could not see are redone next time, and a failed redo keeps its mark.
  */
 export async function redoMarkedHours(pool: pg.Pool, tier: RollupTier, limit = 500): Promise<number> {
-  // marked_at as text: a JS Date would drop its microseconds and never match it again.
-  const { rows } = await pool.query<{ hour: Date; host_id: string; marked_at: string }>(
-    `SELECT d.hour, d.host_id, d.marked_at::text FROM metric_rollup_dirty d
+  const { rows } = await pool.query<{ hour: Date; host_id: string }>(
+    `SELECT d.hour, d.host_id FROM metric_rollup_dirty d
      WHERE d.tier = $1
        AND ($1 = '1m' OR NOT EXISTS (SELECT 1 FROM metric_rollup_dirty m
                                      WHERE m.tier = '1m' AND m.hour = d.hour AND m.host_id = d.host_id))
      ORDER BY d.hour, d.host_id LIMIT $2`,
     [tier, limit],
   );
-  for (const { hour, host_id, marked_at } of rows) {
-    await rollupRange(pool, tier, hour, new Date(hour.getTime() + 3_600_000), [host_id]);
-    await pool.query(
-      "DELETE FROM metric_rollup_dirty WHERE tier = $1 AND hour = $2 AND host_id = $3 AND marked_at <= $4::timestamptz",
-      [tier, hour, host_id, marked_at],
-    );
+  for (const { hour, host_id } of rows) {
+    await rollupRange(pool, tier, hour, new Date(hour.getTime() + 3_600_000), [host_id], async (client) => {
+      await client.query("DELETE FROM metric_rollup_dirty WHERE tier = $1 AND hour = $2 AND host_id = $3", [
+        tier,
+        hour,
+        host_id,
+      ]);
+    });
   }
   return rows.length;
 }

@@ -278,7 +278,7 @@ export class AgentConnection implements AgentLink {
 
   /**
    * Called when the sweeper marked this host offline (a stall, or a clock jump). Every stored
-   * batch notes the host as seen (batched, within 250 ms), which brings it back online, so
+   * batch notes the host as seen (batched, within a second), which brings it back online, so
    * there is no throttle to reset any more; kept for the gateway's call.
    */
   forgetLastSeenWrite() {}

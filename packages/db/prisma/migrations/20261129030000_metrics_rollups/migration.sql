@@ -101,13 +101,12 @@ CREATE TABLE "metric_rollup_state" (
 );
 
 -- Host-hours that got samples after their rollup was made (an agent resending its spool after an
--- outage): the rollup jobs redo that host's hour, then forget it. marked_at tells a mark made
--- during a redo from the one the redo handled.
+-- outage): the rollup jobs redo that host's hour and delete the mark in the same transaction.
 CREATE TABLE "metric_rollup_dirty" (
     "tier" TEXT NOT NULL,
     "hour" TIMESTAMPTZ NOT NULL,
     "host_id" TEXT NOT NULL,
-    "marked_at" TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    "marked_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
 
     CONSTRAINT "metric_rollup_dirty_pkey" PRIMARY KEY ("tier", "hour", "host_id"),
     CONSTRAINT "metric_rollup_dirty_tier_check" CHECK ("tier" IN ('1m', '1h'))
