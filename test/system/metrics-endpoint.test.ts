@@ -47,7 +47,7 @@ function scrape(token: string | null) {
 }
 
 /** The value of the first series of `name` whose labels contain every `labels` pair. */
-function valueOf(text: string, name: string, labels: Record<string, string> = {}): number | null {
+function seriesValue(text: string, name: string, labels: Record<string, string> = {}): number | null {
   for (const line of text.split("\n")) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
     if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
@@ -102,21 +102,21 @@ describe("GET /metrics", () => {
     expect(promtool.error, "promtool (Debian package prometheus) must be installed").toBeUndefined();
     expect(promtool.status, `${promtool.stdout}${promtool.stderr}`).toBe(0);
 
-    expect(valueOf(text, "flotilla_agents_connected")).toBe(1);
-    expect(valueOf(text, "flotilla_ingest_samples_total")).toBeGreaterThanOrEqual(3);
-    expect(valueOf(text, "flotilla_ingest_batches_total", { outcome: "stored" })).toBeGreaterThanOrEqual(1);
-    expect(valueOf(text, "flotilla_ingest_batch_duration_seconds_count")).toBeGreaterThanOrEqual(1);
-    expect(valueOf(text, "flotilla_commands_open", { state: "pending" })).toBe(0);
-    expect(valueOf(text, "flotilla_jobs_queued", { queue: "metrics-rollup-1m" })).not.toBeNull();
-    expect(valueOf(text, "flotilla_db_pool_connections", { state: "total" })).toBeGreaterThanOrEqual(1);
-    expect(valueOf(text, "flotilla_process_resident_memory_bytes")).toBeGreaterThan(0);
+    expect(seriesValue(text, "flotilla_agents_connected")).toBe(1);
+    expect(seriesValue(text, "flotilla_ingest_samples_total")).toBeGreaterThanOrEqual(3);
+    expect(seriesValue(text, "flotilla_ingest_batches_total", { outcome: "stored" })).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(text, "flotilla_ingest_batch_duration_seconds_count")).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(text, "flotilla_commands_open", { state: "pending" })).toBe(0);
+    expect(seriesValue(text, "flotilla_jobs_queued", { queue: "metrics-rollup-1m" })).not.toBeNull();
+    expect(seriesValue(text, "flotilla_db_pool_connections", { state: "total" })).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(text, "flotilla_process_resident_memory_bytes")).toBeGreaterThan(0);
 
     const labels = { host_id: hostId, host: host.name, team: host.team.name };
-    expect(valueOf(text, "flotilla_host_up", labels)).toBe(1);
-    const cpu = valueOf(text, "flotilla_host_cpu_ratio", labels);
+    expect(seriesValue(text, "flotilla_host_up", labels)).toBe(1);
+    const cpu = seriesValue(text, "flotilla_host_cpu_ratio", labels);
     expect(cpu).toBeGreaterThanOrEqual(0);
     expect(cpu).toBeLessThanOrEqual(1);
-    expect(valueOf(text, "flotilla_host_memory_used_bytes", labels)).toBeGreaterThan(0);
+    expect(seriesValue(text, "flotilla_host_memory_used_bytes", labels)).toBeGreaterThan(0);
   });
 
   it("prepares the 1-minute tier's daily partitions at start-up", async () => {
