@@ -63,9 +63,10 @@ function isStale(output, inputs) {
   return !existsSync(out) || statSync(out).mtimeMs < newestMtime(inputs);
 }
 
-/** Debian packages the test suite needs: real Chromium, container engines, QEMU. */
+/** Debian packages the test suite needs: real Chromium, container engines, QEMU, promtool. */
 const TEST_DEBIAN_PACKAGES = [
   "chromium",
+  "prometheus",
   "docker.io",
   "podman",
   "runc",

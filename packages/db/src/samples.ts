@@ -2,6 +2,7 @@
 // all samples in a single INSERT ... SELECT FROM unnest(...). Raw `pg`, never Prisma: this runs
 // for every batch from every agent, and Prisma's createMany is ~3x slower here.
 import type pg from "pg";
+import { lateHours, markLateHours } from "./sample-rollups.js";
 
 export type SampleKind = "host" | "vm" | "container";
 
@@ -76,6 +77,7 @@ export async function storeMetricBatch(pool: pg.Pool, batch: MetricBatch): Promi
     }
     if (batch.samples.length > 0) {
       await client.query(INSERT_SAMPLES, [batch.hostId, batch.agentId, bootId, batch.seq, ...toColumns(batch.samples)]);
+      await markLateHours(client, lateHours(batch.samples.map((s) => ({ ts: s.ts, hostId: batch.hostId }))));
     }
     await client.query("COMMIT");
     return { duplicate: false };
@@ -90,7 +92,20 @@ export async function storeMetricBatch(pool: pg.Pool, batch: MetricBatch): Promi
   }
 }
 
-function toColumns(samples: readonly MetricSample[]): unknown[][] {
+const KINDS = new Set(["host", "vm", "container"]);
+
+/** Throws on a sample the table would refuse: an unknown kind, or a kind/workloadId mismatch. */
+export function checkSamples(samples: readonly MetricSample[]): void {
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i] as MetricSample;
+    if (!KINDS.has(s.kind) || (s.kind === "host") !== (s.workloadId === null)) {
+      throw new TypeError(`sample ${i}: kind "${s.kind}" with workloadId ${JSON.stringify(s.workloadId)}`);
+    }
+  }
+}
+
+/** The 12 per-sample column arrays of the samples insert; throws on a kind/workloadId mismatch. */
+export function toColumns(samples: readonly MetricSample[]): unknown[][] {
   const n = samples.length;
   const cols = Array.from({ length: 12 }, () => new Array<unknown>(n));
   for (let i = 0; i < n; i++) {

@@ -14,6 +14,7 @@ export const RANGE_SECONDS: Record<MetricsRange, number> = {
   "1h": 3_600,
   "24h": 86_400,
   "7d": 7 * 86_400,
+  "30d": 30 * 86_400,
 };
 
 /**
@@ -25,6 +26,7 @@ export const RANGE_BUCKET_SECONDS: Record<MetricsRange, number> = {
   "1h": 5,
   "24h": 60,
   "7d": 600,
+  "30d": 3600,
 };
 
 /**

@@ -27,6 +27,8 @@ import { sendJson } from "./http/json.js";
 import { createJobQueue, type JobQueue } from "./jobs/queue.js";
 import { createLiveServer, LIVE_PATH, type LiveServer } from "./live/live-server.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createPrometheusExporter, METRICS_PATH, type PrometheusExporter } from "./metrics/prometheus.js";
+import { defineMetricsStorageJobs, requestStartupUpkeep } from "./metrics/storage-jobs.js";
 import { createMigrationOrchestrator, type MigrationOrchestrator } from "./migrations/orchestrator.js";
 import { createPlanExecutor, type PlanExecutor } from "./plans/executor.js";
 import { createPullAuthResolver } from "./registries/pull-auth.js";
@@ -71,6 +73,7 @@ interface Running {
   migrations: MigrationOrchestrator;
   plans: PlanExecutor;
   alerts: AlertEvaluator;
+  prometheus: PrometheusExporter;
   next: { handle: NextHandler; upgrade: NextUpgrade; close(): Promise<void> } | null;
   trpcContext: ReturnType<typeof createContextFactory>;
 }
@@ -114,6 +117,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     const pathname = pathnameOf(req);
     if (!r) return sendJson(res, 503, { error: { code: "unavailable", message: "starting up" } });
     if (pathname === "/healthz") return sendJson(res, 200, { ok: true, agents: r.gateway.connectionCount() });
+    if (pathname === METRICS_PATH) return r.prometheus.handleRequest(req, res);
     if (pathname === TRPC_PREFIX || pathname.startsWith(`${TRPC_PREFIX}/`)) {
       void nodeHTTPRequestHandler({
         router: appRouter,
@@ -236,7 +240,11 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         // image.pull gets the organisation's stored registry login in the frame only, never in the row.
         resolveSecrets: createPullAuthResolver(services),
       });
-      const gateway = createAgentGateway({ ...services, commands });
+      // Rollups and retention of the metrics tiers (issue 9), and the /metrics exporter.
+      defineMetricsStorageJobs(services);
+      const prometheus = createPrometheusExporter(services);
+      const gateway = createAgentGateway({ ...services, commands, ingest: prometheus.ingest });
+      prometheus.setAgentCount(() => gateway.connectionCount());
       sweeper = createLivenessSweeper(services, {
         offlineAfterIntervals: config.offlineAfterIntervals,
         onOffline: (hostIds) => gateway.hostsWentOffline(hostIds),
@@ -259,6 +267,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       // After the queue: notifications it raises become webhook delivery jobs.
       alerts = createAlertEvaluator(services);
       await alerts.start();
+      await requestStartupUpkeep(services);
       await listen();
       // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
       const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);
@@ -273,6 +282,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         migrations,
         plans,
         alerts,
+        prometheus,
         next,
         trpcContext: createContextFactory(services),
       };

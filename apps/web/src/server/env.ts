@@ -74,6 +74,14 @@ const envSchema = z.object({
   FLOTILLA_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(12),
   /** An endpoint failing for this long (no success meanwhile) is disabled with a notice. */
   FLOTILLA_WEBHOOK_DISABLE_AFTER: durationSchema.default(UNITS_MS.d),
+  /** Days of raw samples kept (whole daily partitions are dropped after that). */
+  FLOTILLA_RETENTION_RAW_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  /** Days of 1-minute rollups kept; charts of up to 7 days read them. */
+  FLOTILLA_RETENTION_1M_DAYS: z.coerce.number().int().min(1).max(3650).default(35),
+  /** Days of 1-hour rollups kept; longer charts read them. */
+  FLOTILLA_RETENTION_1H_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
+  /** Bearer token Prometheus must send to GET /metrics; when unset, only loopback clients may scrape. */
+  FLOTILLA_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 export interface Config {
@@ -90,6 +98,10 @@ export interface Config {
   /** FLOTILLA_SECRET_KEY's 32 bytes, when set. */
   secretKey: Buffer | null;
   webhooks: { allowCidrs: string; retryDelayMs: number; maxAttempts: number; disableAfterMs: number };
+  /** How many days each metrics tier is kept. */
+  retentionDays: { raw: number; minute: number; hour: number };
+  /** FLOTILLA_METRICS_TOKEN, when set. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +138,12 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       maxAttempts: e.FLOTILLA_WEBHOOK_MAX_ATTEMPTS,
       disableAfterMs: e.FLOTILLA_WEBHOOK_DISABLE_AFTER,
     },
+    retentionDays: {
+      raw: e.FLOTILLA_RETENTION_RAW_DAYS,
+      minute: e.FLOTILLA_RETENTION_1M_DAYS,
+      hour: e.FLOTILLA_RETENTION_1H_DAYS,
+    },
+    metricsToken: e.FLOTILLA_METRICS_TOKEN ?? null,
   };
 }
 

@@ -15,6 +15,7 @@ export const RANGES: ReadonlyArray<{ value: MetricsRange; label: string; ariaLab
   { value: "1h", label: "1h", ariaLabel: "1h" },
   { value: "24h", label: "24h", ariaLabel: "24h" },
   { value: "7d", label: "7d", ariaLabel: "7d" },
+  { value: "30d", label: "30d", ariaLabel: "30d" },
 ];
 
 export const RANGE_VALUES: readonly MetricsRange[] = RANGES.map((r) => r.value);

@@ -17,7 +17,7 @@ import { watchedHosts } from "@/lib/watched-hosts";
 import type { HostMetricsEvent, HostStatusEvent } from "@/shared/live-events";
 
 const FLUSH_MS = 400;
-const RANGES: MetricsRange[] = ["1h", "24h", "7d"];
+const RANGES: MetricsRange[] = ["1h", "24h", "7d", "30d"];
 
 interface Pending {
   metrics: Map<string, HostMetricsEvent[]>;

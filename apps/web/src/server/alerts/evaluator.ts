@@ -7,7 +7,7 @@
 import pg from "pg";
 import type { Services } from "../services.js";
 import { evaluateAll, evaluateHosts } from "./evaluation-pass.js";
-import { SAMPLES_CHANNEL } from "./ingest-signal.js";
+import { hostIdsOf, SAMPLES_CHANNEL } from "./ingest-signal.js";
 
 const LOCK_KEY = 0x616c7274; // "alrt"
 const TICK_MS = 2_000;
@@ -65,7 +65,7 @@ export function createAlertEvaluator(deps: Deps, options: { tickMs?: number } = 
       }
       c.on("notification", (msg) => {
         if (msg.channel !== SAMPLES_CHANNEL || !msg.payload) return;
-        dirty.add(msg.payload);
+        for (const hostId of hostIdsOf(msg.payload)) dirty.add(hostId);
         flushTimer ??= setTimeout(flushDirty, COALESCE_MS);
       });
       await c.query(`LISTEN ${SAMPLES_CHANNEL}`);

@@ -4,7 +4,7 @@
  * queue, so an agent's batches are stored and acknowledged strictly in order.
  * Nothing an agent sends may throw out of here: every handler is wrapped.
  */
-import { storeMetricBatch } from "@flotilla/db";
+import type { SampleWriter } from "@flotilla/db";
 import {
   type AgentFrame,
   CloseCode,
@@ -23,9 +23,10 @@ import {
 import type { RawData, WebSocket } from "ws";
 import { signalSamplesStored } from "../alerts/ingest-signal.js";
 import type { AgentLink, CommandDispatcher } from "../commands/dispatcher.js";
-import { markHostSeen } from "../fleet/host-liveness.js";
 import { applyInventory } from "../fleet/inventory.js";
 import type { Logger } from "../logger.js";
+import type { HostSeenBatcher } from "../metrics/host-seen-batcher.js";
+import type { IngestRecorder } from "../metrics/ingest-stats.js";
 import type { Services } from "../services.js";
 import type { AgentIdentity } from "./agent-auth.js";
 import { publishBatch, recordHostEvent, registerHello } from "./agent-session.js";
@@ -42,6 +43,11 @@ export interface ConnectionDeps extends Pick<Services, "prisma" | "pool" | "live
   log: Logger;
   /** Sends this agent its commands once welcomed, and records what it reports about them. */
   commands: Pick<CommandDispatcher, "agentReady" | "agentGone" | "progress" | "result">;
+  ingest: IngestRecorder;
+  /** Stores batches, grouped with other agents' batches into shared transactions. */
+  writer: SampleWriter;
+  /** Keeps Host.lastSeenAt fresh, many hosts per UPDATE. */
+  seen: HostSeenBatcher;
   /** Makes this the agent's only connection, closing (4004) and draining an older one first. */
   claim(connection: AgentConnection): Promise<void>;
   release(connection: AgentConnection): void;
@@ -64,7 +70,6 @@ export class AgentConnection implements AgentLink {
   private halted = false;
   private hello: HelloFrame | null = null;
   private memoryCapacity = 0;
-  private lastSeenWrite = 0;
   private readonly handshakeTimer: NodeJS.Timeout;
   private closeTimer: NodeJS.Timeout | null = null;
 
@@ -231,7 +236,6 @@ export class AgentConnection implements AgentLink {
     this.hello = hello;
     const { lastSeq, memoryCapacity } = await registerHello(this.deps, this.identity, hello);
     this.memoryCapacity = memoryCapacity;
-    this.lastSeenWrite = Date.now();
     if (!this.isOpen) return;
     this.phase = "ready";
     const { hostId } = this.identity;
@@ -252,9 +256,13 @@ export class AgentConnection implements AgentLink {
       bootId: this.hello.bootId,
     });
     let duplicate: boolean;
+    const started = performance.now();
     try {
-      ({ duplicate } = await storeMetricBatch(this.deps.pool, batch));
+      ({ duplicate } = await this.deps.writer.write(batch));
+      const seconds = (performance.now() - started) / 1000;
+      this.deps.ingest.batch(duplicate ? "duplicate" : "stored", seconds, batch.samples.length);
     } catch (err) {
+      this.deps.ingest.batch("failed", 0, batch.samples.length);
       // Without this batch committed, later ones must not be stored either (the agent trusts
       // welcome.lastSeq as "everything up to here"): stop, and let the agent reconnect and resend.
       this.halted = true;
@@ -265,29 +273,17 @@ export class AgentConnection implements AgentLink {
     }
     this.send({ type: "ack", seq: frame.seq, duplicate });
     if (duplicate) return;
-    await this.noteSeen();
+    this.deps.seen.note(this.identity.hostId);
     publishBatch(this.deps, this.identity, frame.samples, this.memoryCapacity);
     signalSamplesStored(this.deps.pool, this.identity.hostId);
   }
 
   /**
-   * Called when the sweeper marked this host offline (a stall, or a clock jump), so the
-   * next batch writes at once and brings it back online instead of waiting out the throttle.
-   * Hosts whose agent is connected to another node come back at that node's next write.
+   * Called when the sweeper marked this host offline (a stall, or a clock jump). Every stored
+   * batch notes the host as seen (batched, within a second), which brings it back online, so
+   * there is no throttle to reset any more; kept for the gateway's call.
    */
-  forgetLastSeenWrite() {
-    this.lastSeenWrite = 0;
-  }
-
-  /** Keeps Host.lastSeenAt fresh, writing at most once per collection interval. */
-  private async noteSeen() {
-    const now = Date.now();
-    const every = Math.min(this.hello?.intervalMs ?? 5_000, 15_000);
-    if (now - this.lastSeenWrite < every) return;
-    this.lastSeenWrite = now;
-    const event = await markHostSeen(this.deps.prisma, this.identity.hostId, new Date(now));
-    if (event) this.deps.live.hostStatus(this.identity.orgId, event);
-  }
+  forgetLastSeenWrite() {}
 
   private async onInventory(frame: InventoryFrame) {
     if (!this.hello) return;

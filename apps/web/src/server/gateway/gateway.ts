@@ -4,9 +4,12 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { createSampleWriter } from "@flotilla/db";
 import { CloseCode, MAX_FRAME_BYTES } from "@flotilla/protocol";
 import { WebSocketServer } from "ws";
 import type { CommandDispatcher } from "../commands/dispatcher.js";
+import { createHostSeenBatcher } from "../metrics/host-seen-batcher.js";
+import { type IngestRecorder, noIngestRecorder } from "../metrics/ingest-stats.js";
 import type { Services } from "../services.js";
 import { type AgentIdentity, authenticateAgent } from "./agent-auth.js";
 import { AgentConnection } from "./agent-connection.js";
@@ -59,6 +62,8 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
 export function createAgentGateway(
   deps: Pick<Services, "prisma" | "pool" | "live" | "log"> & {
     commands: Pick<CommandDispatcher, "agentReady" | "agentGone" | "progress" | "result">;
+    /** Told about every metrics batch written, for /metrics. */
+    ingest?: IngestRecorder;
   },
 ): AgentGateway {
   const log = deps.log.child({ component: "gateway" });
@@ -67,6 +72,9 @@ export function createAgentGateway(
   const byAgent = new Map<string, AgentConnection>();
   let accepting = true;
   let heartbeat: NodeJS.Timeout | null = null;
+  // Shared by every connection: batches from many agents commit together (group commit).
+  const writer = createSampleWriter(deps.pool);
+  const seen = createHostSeenBatcher(deps);
 
   const connectionDeps = {
     prisma: deps.prisma,
@@ -74,6 +82,9 @@ export function createAgentGateway(
     live: deps.live,
     log: deps.log,
     commands: deps.commands,
+    ingest: deps.ingest ?? noIngestRecorder,
+    writer,
+    seen,
     async claim(connection: AgentConnection) {
       const previous = byAgent.get(connection.agentId);
       byAgent.set(connection.agentId, connection);
@@ -134,6 +145,7 @@ export function createAgentGateway(
       for (const c of connections) if (offline.has(c.hostId)) c.forgetLastSeenWrite();
     },
     start() {
+      seen.start();
       heartbeat = setInterval(() => {
         for (const c of connections) {
           if (!c.alive) {
@@ -152,6 +164,7 @@ export function createAgentGateway(
     },
     async flush(timeoutMs) {
       await withTimeout(Promise.all([...connections].map((c) => c.drained())), timeoutMs);
+      await seen.stop();
       wss.close();
     },
   };

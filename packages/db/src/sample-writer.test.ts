@@ -1,0 +1,99 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureSamplePartitions } from "./sample-partitions.js";
+import { createSampleWriter } from "./sample-writer.js";
+import { lastCommittedSeq, type MetricBatch, type MetricSample } from "./samples.js";
+import { startTestDatabase, type TestDatabase } from "./testing.js";
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await startTestDatabase();
+  await ensureSamplePartitions(db.pool);
+}, 60_000);
+afterAll(async () => {
+  await db?.stop();
+});
+
+function batch(agentId: string, hostId: string, seq: number, n = 3): MetricBatch {
+  const samples: MetricSample[] = Array.from({ length: n }, (_, i) => ({
+    ts: Date.now() - seq * 1000,
+    workloadId: i === 0 ? null : `c${i}`,
+    kind: i === 0 ? "host" : "container",
+    cpuCores: seq,
+    memUsedBytes: 1e9,
+    netRxBps: 1,
+    netTxBps: 2,
+    diskReadBps: 3,
+    diskWriteBps: 4,
+  }));
+  return { agentId, hostId, bootId: "boot-1", seq, samples };
+}
+
+async function rowsOf(agentId: string) {
+  const { rows } = await db.pool.query<{ seq: string; n: number }>(
+    "SELECT seq::text, count(*)::int AS n FROM samples WHERE agent_id = $1 GROUP BY seq ORDER BY seq::bigint",
+    [agentId],
+  );
+  return rows.map((r) => [Number(r.seq), r.n]);
+}
+
+describe("group-committing sample writer", () => {
+  it("stores many agents' concurrent batches exactly once, and reports resends as duplicates", async () => {
+    const writer = createSampleWriter(db.pool, { concurrency: 2, maxGroupSamples: 50 });
+    const agents = Array.from({ length: 20 }, () => ({ agentId: randomUUID(), hostId: randomUUID() }));
+    const first = await Promise.all(
+      agents.flatMap((a) => [1, 2, 3].map((seq) => writer.write(batch(a.agentId, a.hostId, seq)))),
+    );
+    expect(first.every((r) => !r.duplicate)).toBe(true);
+    // The same keys again, twice each, racing one another: nothing more is stored.
+    const again = await Promise.all(
+      agents.flatMap((a) => [2, 2, 3].map((seq) => writer.write(batch(a.agentId, a.hostId, seq)))),
+    );
+    expect(again.every((r) => r.duplicate)).toBe(true);
+    await writer.idle();
+    for (const a of agents) {
+      expect(await rowsOf(a.agentId)).toEqual([
+        [1, 3],
+        [2, 3],
+        [3, 3],
+      ]);
+      expect(await lastCommittedSeq(db.pool, a.agentId)).toBe(3);
+    }
+  });
+
+  it("stores workload ids with tabs, newlines and backslashes unchanged, and null metrics as NULL", async () => {
+    const writer = createSampleWriter(db.pool);
+    const agentId = randomUUID();
+    const odd = "pod\tone\nline\\two\r";
+    const b = batch(agentId, randomUUID(), 1, 2);
+    b.samples = [
+      { ...(b.samples[0] as MetricSample), cpuRatio: 0.25, load1: null },
+      { ...(b.samples[1] as MetricSample), workloadId: odd, kind: "vm" },
+    ];
+    await writer.write(b);
+    const { rows } = await db.pool.query(
+      "SELECT workload_id, kind, cpu_ratio, load1, boot_id FROM samples WHERE agent_id = $1 ORDER BY workload_id NULLS FIRST",
+      [agentId],
+    );
+    expect(rows).toEqual([
+      { workload_id: null, kind: "host", cpu_ratio: 0.25, load1: null, boot_id: "boot-1" },
+      { workload_id: odd, kind: "vm", cpu_ratio: null, load1: null, boot_id: "boot-1" },
+    ]);
+  });
+
+  it("fails a malformed batch alone, without touching the batches written with it", async () => {
+    const writer = createSampleWriter(db.pool);
+    const good = { agentId: randomUUID(), hostId: randomUUID() };
+    const bad = batch(randomUUID(), randomUUID(), 1);
+    (bad.samples[1] as MetricSample).workloadId = null;
+    const results = await Promise.allSettled([
+      writer.write(batch(good.agentId, good.hostId, 1)),
+      writer.write(bad),
+      writer.write({ ...batch(good.agentId, good.hostId, 2), seq: 0 }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected"]);
+    expect(await rowsOf(good.agentId)).toEqual([[1, 3]]);
+    expect(await rowsOf(bad.agentId)).toEqual([]);
+  });
+});
