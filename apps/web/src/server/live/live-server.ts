@@ -9,6 +9,7 @@ import { Server as Engine } from "engine.io";
 import { Server, type Socket } from "socket.io";
 import { z } from "zod";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/live-events.js";
+import { teamsWith } from "../access/scope.js";
 import { readCookie, SESSION_COOKIE } from "../auth/cookies.js";
 import { originProblem } from "../auth/csrf.js";
 import { findSession, type SessionInfo } from "../auth/sessions.js";
@@ -37,6 +38,7 @@ export interface LiveServer {
 export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config">): LiveServer {
   const log = deps.log.child({ component: "live" });
   const trustedOrigins = deps.config.publicUrl ? [deps.config.publicUrl] : [];
+  const limits = { ttlMs: deps.config.sessionTtlMs, idleMs: deps.config.sessionIdleMs };
   const engine = new Engine({
     pingInterval: 25_000,
     pingTimeout: 20_000,
@@ -54,7 +56,7 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
 
   io.use((socket, next) => {
     const token = readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
-    findSession(deps.prisma, token).then(
+    findSession(deps.prisma, token, limits).then(
       (session) => {
         if (!session || !token) return next(new Error("unauthorized"));
         socket.data.session = session;
@@ -70,7 +72,9 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
 
   io.on("connection", (socket: LiveSocket) => {
     const { session } = socket.data;
-    void socket.join(orgRoom(session.orgId));
+    // The organisation room carries every host's updates: only for those who may read every team.
+    // Team-scoped members get live updates through the host rooms they subscribe to.
+    if (teamsWith(session, "fleet.read") === "all") void socket.join(orgRoom(session.orgId));
     socket.on("subscribe", (room, ack) => {
       const reply = typeof ack === "function" ? ack : () => {};
       subscribe(socket, room).then(reply, (err: unknown) => {
@@ -88,13 +92,14 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     const parsed = roomSchema.safeParse(room);
     if (!parsed.success) return { ok: false, error: "invalid" };
     // Re-check the session: it may have been signed out or expired since the socket connected.
-    const session = await findSession(deps.prisma, socket.data.token);
+    const session = await findSession(deps.prisma, socket.data.token, limits);
     if (!session) {
       socket.disconnect(true);
       return { ok: false, error: "unauthorized" };
     }
+    const teams = teamsWith(session, "fleet.read");
     const host = await deps.prisma.host.findFirst({
-      where: { id: parsed.data.id, orgId: session.orgId },
+      where: { id: parsed.data.id, orgId: session.orgId, ...(teams === "all" ? {} : { teamId: { in: teams } }) },
       select: { id: true },
     });
     if (!host) return { ok: false, error: "not_found" };
