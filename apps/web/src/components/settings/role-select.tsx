@@ -1,0 +1,41 @@
+"use client";
+
+/** A team role picker: the three built-in team roles, then the organisation's custom roles. */
+import { useQuery } from "@tanstack/react-query";
+import type { ComponentProps } from "react";
+import { Select } from "@/components/ui/input";
+import { useTRPC } from "@/lib/trpc";
+
+export const TEAM_ROLE_OPTIONS = ["viewer", "operator", "admin"] as const;
+export type TeamRoleOption = (typeof TEAM_ROLE_OPTIONS)[number];
+
+/** "viewer" | "operator" | "admin" | "custom:<id>" -> what members.setRole takes. */
+export function parseRoleValue(value: string): { role?: TeamRoleOption; customRoleId?: string } {
+  if (value.startsWith("custom:")) return { customRoleId: value.slice("custom:".length) };
+  return { role: value as TeamRoleOption };
+}
+
+export function roleValue(role: string | null, customRoleId: string | null): string {
+  return customRoleId ? `custom:${customRoleId}` : (role ?? "viewer");
+}
+
+export function RoleSelect({ withCustom = true, ...props }: ComponentProps<typeof Select> & { withCustom?: boolean }) {
+  const trpc = useTRPC();
+  const roles = useQuery({ ...trpc.roles.list.queryOptions(), enabled: withCustom });
+  return (
+    <Select {...props}>
+      {TEAM_ROLE_OPTIONS.map((r) => (
+        <option key={r} value={r}>
+          {r}
+        </option>
+      ))}
+      {withCustom
+        ? (roles.data?.custom ?? []).map((c) => (
+            <option key={c.id} value={`custom:${c.id}`}>
+              {c.name} (custom)
+            </option>
+          ))
+        : null}
+    </Select>
+  );
+}
