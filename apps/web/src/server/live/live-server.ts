@@ -15,6 +15,7 @@ import { originProblem } from "../auth/csrf.js";
 import { findSession, type SessionInfo } from "../auth/sessions.js";
 import type { Services } from "../services.js";
 import { hostRoom, type LivePublisher, orgRoom } from "./publisher.js";
+import { createHostTeamLookup, teamRoom } from "./team-rooms.js";
 
 export const LIVE_PATH = "/socket.io/";
 
@@ -72,9 +73,11 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
 
   io.on("connection", (socket: LiveSocket) => {
     const { session } = socket.data;
-    // The organisation room carries every host's updates: only for those who may read every team.
-    // Team-scoped members get live updates through the host rooms they subscribe to.
-    if (teamsWith(session, "fleet.read") === "all") void socket.join(orgRoom(session.orgId));
+    // The organisation room carries every update: only for those who may read every team.
+    // Others join their teams' rooms, which carry the updates of those teams' hosts.
+    const readable = teamsWith(session, "fleet.read");
+    if (readable === "all") void socket.join(orgRoom(session.orgId));
+    else for (const teamId of readable) void socket.join(teamRoom(teamId));
     socket.on("subscribe", (room, ack) => {
       const reply = typeof ack === "function" ? ack : () => {};
       subscribe(socket, room).then(reply, (err: unknown) => {
@@ -107,17 +110,34 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     return { ok: true };
   }
 
+  const teamOfHost = createHostTeamLookup(deps.prisma);
+  /** Emits a host's update to the org-wide readers at once, and to its team's room once the team is known. */
+  function toHostReaders(orgId: string, hostId: string, emit: (rooms: string[]) => void) {
+    emit([orgRoom(orgId)]);
+    teamOfHost(hostId).then(
+      (teamId) => {
+        if (teamId) emit([teamRoom(teamId)]);
+      },
+      (err: unknown) => log.warn({ err, hostId }, "live: host team lookup failed"),
+    );
+  }
+
   const publisher: LivePublisher = {
-    hostMetrics: (orgId, event) => io.to(orgRoom(orgId)).emit("host:metrics", event),
-    hostStatus: (orgId, event) => io.to(orgRoom(orgId)).emit("host:status", event),
-    hostInventory: (orgId, event) => io.to(orgRoom(orgId)).emit("host:inventory", event),
+    hostMetrics: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("host:metrics", event)),
+    hostStatus: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("host:status", event)),
+    hostInventory: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("host:inventory", event)),
     workloadMetrics: (event) => io.to(hostRoom(event.hostId)).emit("workload:metrics", event),
-    commandUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("command:update", event),
+    commandUpdate: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("command:update", event)),
     // Output can be heavy (a followed log): only browsers watching that host get it.
     commandOutput: (event) => io.to(hostRoom(event.hostId)).emit("command:output", event),
     deploymentUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("deployment:update", event),
     migrationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("migration:update", event),
-    evacuationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("evacuation:update", event),
+    evacuationUpdate: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("evacuation:update", event)),
     planUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("plan:update", event),
   };
 
