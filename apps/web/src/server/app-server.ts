@@ -227,7 +227,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         prisma,
         pool,
         live: live.publisher,
-        signInLimits: createSignInLimits(),
+        signInLimits: createSignInLimits(prisma),
         jobs,
       };
       commands = createCommandDispatcher({

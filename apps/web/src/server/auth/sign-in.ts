@@ -6,20 +6,21 @@ import { hashPassword, verifyPassword } from "@flotilla/db";
 import { recordAudit } from "../audit/record.js";
 import { AppError } from "../errors.js";
 import type { PrismaClient } from "../services.js";
-import { createRateLimiter, type RateLimiter } from "./rate-limit.js";
+import { createSharedRateLimiter, type SharedRateLimiter } from "./pg-rate-limit.js";
 import { createSession } from "./sessions.js";
 
 export interface SignInLimits {
   /** Every attempt from one address. */
-  byAddress: RateLimiter;
+  byAddress: SharedRateLimiter;
   /** Failed attempts against one account, from anywhere. */
-  byAccount: RateLimiter;
+  byAccount: SharedRateLimiter;
 }
 
-export function createSignInLimits(now: () => number = Date.now): SignInLimits {
+/** Limits kept in PostgreSQL, so they hold across every server node. */
+export function createSignInLimits(prisma: PrismaClient, now: () => number = Date.now): SignInLimits {
   return {
-    byAddress: createRateLimiter({ max: 30, windowMs: 15 * 60_000, now }),
-    byAccount: createRateLimiter({ max: 10, windowMs: 15 * 60_000, now }),
+    byAddress: createSharedRateLimiter(prisma, { prefix: "addr", max: 30, windowMs: 15 * 60_000, now }),
+    byAccount: createSharedRateLimiter(prisma, { prefix: "acct", max: 10, windowMs: 15 * 60_000, now }),
   };
 }
 
@@ -55,9 +56,9 @@ export async function signIn(
   input: SignInInput,
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
-  const byAddress = deps.limits.byAddress.hit(input.ip);
+  const byAddress = await deps.limits.byAddress.hit(input.ip);
   if (!byAddress.allowed) throw throttled(byAddress.retryAfterMs);
-  const byAccount = deps.limits.byAccount.check(email);
+  const byAccount = await deps.limits.byAccount.check(email);
   if (!byAccount.allowed) {
     const known = await deps.prisma.user.findUnique({ where: { email }, select: { id: true } });
     if (known) await auditSignIn(deps.prisma, known.id, "auth.sign_in_failed", input.ip, { reason: "throttled" });
@@ -68,7 +69,7 @@ export async function signIn(
   const user = await deps.prisma.user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await hashForMissingUser()), input.password);
   if (!user || !ok) {
-    deps.limits.byAccount.hit(email);
+    await deps.limits.byAccount.hit(email);
     if (user) await auditSignIn(deps.prisma, user.id, "auth.sign_in_failed", input.ip, { reason: "wrong password" });
     throw new AppError("unauthorized", "Wrong email or password.");
   }
@@ -81,7 +82,7 @@ export async function signIn(
   });
   if (!membership) throw new AppError("forbidden", "This account is not a member of any organisation.");
 
-  deps.limits.byAccount.reset(email);
+  await deps.limits.byAccount.reset(email);
   const session = await createSession(deps.prisma, {
     userId: user.id,
     orgId: membership.orgId,
