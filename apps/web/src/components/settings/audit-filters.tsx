@@ -72,7 +72,13 @@ export function AuditFilters({ onApply }: { onApply: (filter: AuditFilter) => vo
 
   return (
     <form onSubmit={submit} className="space-y-2" aria-label="Audit filters">
-      <div className="grid grid-cols-[1fr_1fr_1fr_auto_auto_auto] items-end gap-3 max-xl:grid-cols-3">
+      {/* Outside the field's stack: a trailing hidden element would still get its spacing. */}
+      <datalist id={ids.actions}>
+        {ACTION_HINTS.map((a) => (
+          <option key={a} value={a} />
+        ))}
+      </datalist>
+      <div className="grid grid-cols-[repeat(3,minmax(9rem,1fr))_repeat(2,minmax(11rem,14rem))_auto] items-end gap-3 max-2xl:grid-cols-3">
         <div className="space-y-1.5">
           <Label htmlFor={ids.actor}>Actor</Label>
           <Select id={ids.actor} value={actor} onChange={(e) => setActor(e.target.value)}>
@@ -94,11 +100,6 @@ export function AuditFilters({ onApply }: { onApply: (filter: AuditFilter) => vo
             placeholder="e.g. teams. or denied"
             onChange={(e) => setAction(e.target.value)}
           />
-          <datalist id={ids.actions}>
-            {ACTION_HINTS.map((a) => (
-              <option key={a} value={a} />
-            ))}
-          </datalist>
         </div>
         <div className="space-y-1.5">
           <Label htmlFor={ids.target}>Target</Label>

@@ -22,8 +22,8 @@ const columns = helper.columns([
   helper.accessor("actor", {
     header: "Actor",
     cell: ({ row }) => (
-      <span title={row.original.actor}>
-        <span className="text-fg">{row.original.actorName ?? row.original.actor}</span>
+      <span title={row.original.actor} className="block max-w-64 truncate text-fg">
+        {row.original.actorName ?? row.original.actor}
       </span>
     ),
   }),
@@ -41,7 +41,11 @@ const columns = helper.columns([
   helper.accessor((e) => e.target ?? "", {
     id: "target",
     header: "Target",
-    cell: ({ getValue }) => <span className="font-mono text-fg-muted text-xs">{getValue() || "—"}</span>,
+    cell: ({ getValue }) => (
+      <span className="block max-w-72 truncate font-mono text-fg-muted text-xs" title={getValue()}>
+        {getValue() || "—"}
+      </span>
+    ),
   }),
   helper.accessor((e) => e.ip ?? "", {
     id: "ip",

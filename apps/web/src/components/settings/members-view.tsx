@@ -111,7 +111,11 @@ function MemberTeams({ member }: { member: Member }) {
 
   return (
     <div className="space-y-1.5">
-      {member.teams.length === 0 ? <p className="text-fg-subtle text-xs">In no team you manage.</p> : null}
+      {member.orgRole === "owner" ? (
+        <p className="text-fg-subtle text-xs">Every team, as the organisation's owner.</p>
+      ) : member.teams.length === 0 ? (
+        <p className="text-fg-subtle text-xs">In no team you manage.</p>
+      ) : null}
       {member.teams.map((t) => (
         <div key={t.teamId} className="flex items-center gap-2" data-testid="member-team" data-team={t.teamName}>
           <span className="w-32 truncate text-fg-muted text-sm">{t.teamName}</span>
@@ -137,7 +141,7 @@ function MemberTeams({ member }: { member: Member }) {
           ) : null}
         </div>
       ))}
-      {addable.length > 0 && !self ? (
+      {addable.length > 0 && !self && member.orgRole !== "owner" ? (
         <Select
           aria-label={`Add ${label} to a team`}
           className="h-7 w-56 text-xs"
