@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
-import { firstSettingsSection } from "@/components/settings/settings-frame";
+import { firstSettingsSection } from "@/components/settings/settings-sections";
 import { useHeld } from "@/components/settings/use-held";
 
 /** /settings opens the first section the signed-in person may use. */

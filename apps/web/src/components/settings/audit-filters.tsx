@@ -10,14 +10,7 @@ import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Input, Label, Select } from "@/components/ui/input";
 import { useTRPC } from "@/lib/trpc";
-
-export interface AuditFilter {
-  actor?: string;
-  action?: string;
-  target?: string;
-  from?: string;
-  to?: string;
-}
+import { type AuditFilter, filterFromForm } from "./audit-query";
 
 /** Suggestions for the action box (a prefix matches: "plan" finds every plan action). */
 const ACTION_HINTS = [
@@ -34,13 +27,6 @@ const ACTION_HINTS = [
   "audit.exported",
 ];
 
-/** <input type="datetime-local"> gives local time without a zone; the server wants an instant. */
-function toInstant(local: string): string | undefined {
-  if (!local) return undefined;
-  const ms = Date.parse(local);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
-
 export function AuditFilters({ onApply }: { onApply: (filter: AuditFilter) => void }) {
   const trpc = useTRPC();
   // Reading the audit log is the owner's, who also manages every team's members.
@@ -55,17 +41,12 @@ export function AuditFilters({ onApply }: { onApply: (filter: AuditFilter) => vo
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const filter: AuditFilter = {
-      actor: actor || undefined,
-      action: action.trim() || undefined,
-      target: target.trim() || undefined,
-      from: toInstant(from),
-      to: toInstant(to),
-    };
-    if (filter.from && filter.to && filter.from >= filter.to) {
-      setProblem("The start of the time range must come before its end.");
+    const result = filterFromForm({ actor, action, target, from, to });
+    if ("problem" in result) {
+      setProblem(result.problem);
       return;
     }
+    const filter: AuditFilter = result.filter;
     setProblem(null);
     onApply(filter);
   };

@@ -11,19 +11,12 @@ import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { errorMessage, useTRPC } from "@/lib/trpc";
-import { type AuditFilter, AuditFilters } from "./audit-filters";
+import { AuditFilters } from "./audit-filters";
+import { type AuditFilter, auditCsvHref } from "./audit-query";
 import { AuditTable } from "./audit-table";
 import { ErrorLine, SettingsHeader } from "./settings-header";
 
 const PAGE_SIZE = 50;
-
-/** The CSV endpoint takes the same filters as audit.list, as query parameters. */
-function csvHref(filter: AuditFilter): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(filter)) if (value) params.set(key, value);
-  const query = params.toString();
-  return `/api/audit.csv${query ? `?${query}` : ""}`;
-}
 
 export function AuditView() {
   const trpc = useTRPC();
@@ -50,7 +43,7 @@ export function AuditView() {
         description="Who did what, to what, when and from where — including refused requests."
         action={
           <a
-            href={csvHref(filter)}
+            href={auditCsvHref(filter)}
             download
             className="inline-flex h-9 items-center gap-2 rounded-md border border-border bg-surface-2 px-3.5 font-medium text-fg text-sm hover:border-border-strong hover:bg-surface-3"
           >

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input, Label, Select } from "@/components/ui/input";
 import { errorMessage, useTRPC } from "@/lib/trpc";
-import { TEAM_ROLE_OPTIONS, type TeamRoleOption } from "./role-select";
+import { TEAM_ROLE_OPTIONS, type TeamRoleOption } from "./role-value";
 import { SecretOnce } from "./secret-once";
 import { ErrorLine } from "./settings-header";
 import { useHeld } from "./use-held";

@@ -16,7 +16,8 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { RouterOutputs } from "@/lib/api-types";
 import { errorMessage, useTRPC } from "@/lib/trpc";
-import { parseRoleValue, RoleSelect, roleValue } from "./role-select";
+import { RoleSelect } from "./role-select";
+import { parseRoleValue, roleValue } from "./role-value";
 import { ErrorLine, SettingsHeader } from "./settings-header";
 import { useHeld } from "./use-held";
 

@@ -5,19 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { ComponentProps } from "react";
 import { Select } from "@/components/ui/input";
 import { useTRPC } from "@/lib/trpc";
-
-export const TEAM_ROLE_OPTIONS = ["viewer", "operator", "admin"] as const;
-export type TeamRoleOption = (typeof TEAM_ROLE_OPTIONS)[number];
-
-/** "viewer" | "operator" | "admin" | "custom:<id>" -> what members.setRole takes. */
-export function parseRoleValue(value: string): { role?: TeamRoleOption; customRoleId?: string } {
-  if (value.startsWith("custom:")) return { customRoleId: value.slice("custom:".length) };
-  return { role: value as TeamRoleOption };
-}
-
-export function roleValue(role: string | null, customRoleId: string | null): string {
-  return customRoleId ? `custom:${customRoleId}` : (role ?? "viewer");
-}
+import { TEAM_ROLE_OPTIONS } from "./role-value";
 
 export function RoleSelect({ withCustom = true, ...props }: ComponentProps<typeof Select> & { withCustom?: boolean }) {
   const trpc = useTRPC();

@@ -40,8 +40,3 @@ export function SettingsFrame({ children }: { children: ReactNode }) {
     </div>
   );
 }
-
-/** /settings itself: the first section this person may open. */
-export function firstSettingsSection(held: { any: (p: string) => boolean }): string {
-  return SETTINGS_SECTIONS.find((s) => held.any(s.permission))?.href ?? "/settings/password";
-}

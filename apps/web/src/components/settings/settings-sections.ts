@@ -18,3 +18,8 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   { href: "/settings/password", label: "Password", permission: "self.manage" },
   { href: "/settings/audit", label: "Audit log", permission: "audit.read" },
 ];
+
+/** /settings itself opens the first section this person may use (everyone has Password). */
+export function firstSettingsSection(held: { any: (permission: string) => boolean }): string {
+  return SETTINGS_SECTIONS.find((s) => held.any(s.permission))?.href ?? "/settings/password";
+}
