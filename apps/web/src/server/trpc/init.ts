@@ -97,7 +97,8 @@ async function auditCall(
   code?: string,
 ): Promise<void> {
   if (!ctx.session) {
-    ctx.log.warn({ path, outcome, ip: ctx.ip }, "anonymous request refused");
+    // No organisation to file it under (signing in is audited by the sign-in itself).
+    if (outcome === "denied") ctx.log.warn({ path, ip: ctx.ip, code }, "anonymous request refused");
     return;
   }
   const spec = meta?.targets?.[0];
