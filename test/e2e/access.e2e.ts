@@ -168,6 +168,7 @@ test("an invited viewer sees only their team's hosts and cannot act; an operator
         const card = teamCard(page, team);
         if ((await card.count()) === 0) continue;
         await card.getByRole("button", { name: `Delete team ${team}` }).click();
+        await page.getByRole("dialog").getByRole("button", { name: "Delete team" }).click();
         await expect(card).toHaveCount(0);
       }
     }

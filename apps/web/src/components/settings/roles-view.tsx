@@ -12,6 +12,7 @@ import { Card } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { errorMessage, useTRPC } from "@/lib/trpc";
+import { ConfirmDialog } from "./confirm-dialog";
 import { CustomRoleDialog } from "./custom-role-dialog";
 import { PERMISSION_HELP } from "./permission-picker";
 import { ErrorLine, SettingsHeader } from "./settings-header";
@@ -30,9 +31,13 @@ export function RolesView() {
   const canManage = useHeld().any("org.manage");
   const roles = useQuery(trpc.roles.list.queryOptions());
   const [editing, setEditing] = useState<Column["custom"] | "new" | null>(null);
+  const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   const remove = useMutation(
     trpc.roles.deleteCustom.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries(trpc.roles.list.queryFilter()),
+      onSuccess: async () => {
+        await queryClient.invalidateQueries(trpc.roles.list.queryFilter());
+        setDeleting(null);
+      },
     }),
   );
 
@@ -56,9 +61,7 @@ export function RolesView() {
           ) : null
         }
       />
-      <ErrorLine>
-        {roles.isError ? errorMessage(roles.error) : remove.isError ? errorMessage(remove.error) : null}
-      </ErrorLine>
+      <ErrorLine>{roles.isError ? errorMessage(roles.error) : null}</ErrorLine>
       {!roles.data ? (
         <Skeleton className="h-64" />
       ) : (
@@ -83,7 +86,7 @@ export function RolesView() {
                           type="button"
                           className="text-danger hover:underline"
                           aria-label={`Delete role ${c.name}`}
-                          onClick={() => c.custom && remove.mutate({ id: c.custom.id })}
+                          onClick={() => c.custom && setDeleting({ id: c.custom.id, name: c.name })}
                         >
                           Delete
                         </button>
@@ -115,6 +118,19 @@ export function RolesView() {
           </Table>
         </Card>
       )}
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete the role ${deleting?.name ?? ""}?`}
+        description="People who hold it keep their base role in their team (viewer unless set otherwise)."
+        confirmLabel="Delete role"
+        pending={remove.isPending}
+        error={remove.isError ? errorMessage(remove.error) : null}
+        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
+        onClose={() => {
+          remove.reset();
+          setDeleting(null);
+        }}
+      />
       {editing !== null && roles.data ? (
         <CustomRoleDialog
           role={editing === "new" ? null : (editing ?? null)}

@@ -13,6 +13,7 @@ import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { HostRow, RouterOutputs } from "@/lib/api-types";
 import { errorMessage, useTRPC } from "@/lib/trpc";
+import { ConfirmDialog } from "./confirm-dialog";
 import { ErrorLine, SettingsHeader } from "./settings-header";
 import { TeamHosts } from "./team-hosts";
 import { useHeld } from "./use-held";
@@ -109,9 +110,17 @@ function TeamCard({ team, hosts, teams }: { team: Team; hosts: HostRow[]; teams:
       },
     }),
   );
-  const remove = useMutation(trpc.teams.delete.mutationOptions({ onSuccess: refresh }));
+  const [confirming, setConfirming] = useState(false);
+  const remove = useMutation(
+    trpc.teams.delete.mutationOptions({
+      onSuccess: async () => {
+        setConfirming(false);
+        await refresh();
+      },
+    }),
+  );
   const canManage = held.any("org.manage");
-  const error = rename.error ?? remove.error;
+  const error = rename.error;
 
   return (
     <Card data-testid="team-card" data-team={team.name}>
@@ -155,7 +164,7 @@ function TeamCard({ team, hosts, teams }: { team: Team; hosts: HostRow[]; teams:
                   aria-label={`Delete team ${team.name}`}
                   disabled={remove.isPending}
                   title={team.hostCount > 0 ? "Move its hosts to another team first" : undefined}
-                  onClick={() => remove.mutate({ id: team.id })}
+                  onClick={() => setConfirming(true)}
                 >
                   Delete
                 </Button>
@@ -172,6 +181,19 @@ function TeamCard({ team, hosts, teams }: { team: Team; hosts: HostRow[]; teams:
         <TeamHosts team={team} hosts={hosts} teams={teams} />
         <ErrorLine>{error ? errorMessage(error) : null}</ErrorLine>
       </CardContent>
+      <ConfirmDialog
+        open={confirming}
+        title={`Delete the team ${team.name}?`}
+        description="Its members lose their role in it. A team that still has hosts, deployments or stacks cannot be deleted."
+        confirmLabel="Delete team"
+        pending={remove.isPending}
+        error={remove.isError ? errorMessage(remove.error) : null}
+        onConfirm={() => remove.mutate({ id: team.id })}
+        onClose={() => {
+          remove.reset();
+          setConfirming(false);
+        }}
+      />
     </Card>
   );
 }
