@@ -156,7 +156,10 @@ function inputFor(targets: readonly TargetSpec[], set: ObjectSet): Record<string
   for (const target of targets) {
     const parts = target.field.split(".");
     let node = input;
-    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    for (const part of parts.slice(0, -1)) {
+      node[part] ??= {};
+      node = node[part] as Record<string, unknown>;
+    }
     node[parts.at(-1) as string] = set[target.kind];
   }
   return input;

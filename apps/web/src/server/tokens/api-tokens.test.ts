@@ -71,7 +71,7 @@ describe("API tokens", () => {
     const token = made.data?.token ?? "";
     const hosts = await trpcQuery("fleet.hosts", token);
     expect(hosts.status).toBe(200);
-    expect((hosts.body.result?.data as Array<{ id: string }>).map((h) => h.id)).toEqual([hostA]);
+    expect(((hosts.body.result?.data ?? []) as Array<{ id: string }>).map((h) => h.id)).toEqual([hostA]);
     expect((await trpcQuery("fleet.host", token, { id: hostB })).status).toBe(404);
 
     const rest = await fetch(`${t.url}/api/v1/hosts`, { headers: bearer(token) });
@@ -165,7 +165,7 @@ describe("API tokens", () => {
     });
     expect(made.status).toBe(200);
     const hosts = await trpcQuery("fleet.hosts", made.data?.token ?? "");
-    expect((hosts.body.result?.data as Array<{ id: string }>).map((h) => h.id)).toEqual([hostB]);
+    expect(((hosts.body.result?.data ?? []) as Array<{ id: string }>).map((h) => h.id)).toEqual([hostB]);
     // A team admin cannot make a token for a team they do not manage.
     const foreign = await admin.mutate("tokens.createForTeam", {
       teamId: teamB,
