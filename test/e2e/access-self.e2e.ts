@@ -100,3 +100,59 @@ test("a member manages their sessions, API tokens and password", async ({ page, 
     await second.context.close();
   }
 });
+
+test("someone with an account joins another team from a link, signed in or with their password", async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  await signIn(page);
+  const home = await simHostTeam(page);
+  const email = `again-${run}@example.test`;
+  const name = `Ada Again ${run}`;
+  const member = await join(browser, await invite(page, email, home, "viewer"), { name, team: home, role: "viewer" });
+  const teams = [`Ops ${run}`, `Lab ${run}`];
+  const other = await freshBrowser(browser);
+  try {
+    await page.goto("/settings/teams");
+    for (const team of teams) {
+      await page.getByLabel("New team name").fill(team);
+      await page.getByRole("button", { name: "Create team" }).click();
+      await expect(page.locator(`[data-testid="team-card"][data-team="${team}"]`)).toBeVisible();
+    }
+
+    // Signed in as the invitee: nothing to prove, one button.
+    const opsLink = await invite(page, email, teams[0] as string, "operator");
+    await member.page.goto(opsLink);
+    await expect(member.page.getByTestId("invite-team")).toHaveText(teams[0] as string);
+    await expect(member.page.getByLabel("Your password")).toHaveCount(0);
+    await member.page.getByRole("button", { name: "Join", exact: true }).click();
+    await expect(member.page).toHaveURL(/\/$/);
+    await member.page.goto("/settings/teams");
+    await expect(member.page.locator(`[data-testid="team-card"][data-team="${teams[0]}"]`)).toContainText("operator");
+
+    // Signed out, in another browser: the account's password, a wrong one refused first.
+    const labLink = await invite(page, email, teams[1] as string, "viewer");
+    await other.page.goto(labLink);
+    await expect(other.page.getByTestId("invite-team")).toHaveText(teams[1] as string);
+    await expect(other.page.getByLabel("Your name")).toHaveCount(0);
+    await other.page.getByLabel("Your password").fill("not the password at all");
+    await other.page.getByRole("button", { name: "Join", exact: true }).click();
+    await expect(other.page.getByRole("alert").filter({ hasText: `password of ${email}` })).toBeVisible();
+    await other.page.getByLabel("Your password").fill(INVITEE_PASSWORD);
+    await other.page.getByRole("button", { name: "Join", exact: true }).click();
+    await expect(other.page).toHaveURL(/\/$/);
+    await expect(other.page.getByRole("button", { name: "User menu" })).toContainText(name);
+  } finally {
+    await member.context.close();
+    await other.context.close();
+    await page.goto("/settings/teams");
+    for (const team of teams) {
+      const card = page.locator(`[data-testid="team-card"][data-team="${team}"]`);
+      if ((await card.count()) === 0) continue;
+      await card.getByRole("button", { name: `Delete team ${team}` }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Delete team" }).click();
+      await expect(card).toHaveCount(0);
+    }
+  }
+});

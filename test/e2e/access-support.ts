@@ -14,7 +14,11 @@ export async function invite(page: Page, email: string, team: string, role: stri
   await page.getByRole("button", { name: "Create invitation" }).click();
   const link = page.getByTestId("invitation-link");
   await expect(link).toContainText("/invite/");
-  await expect(page.getByTestId("invitation-row").filter({ hasText: email })).toContainText("pending");
+  // Newest first: the invitation just made heads the list.
+  const newest = page.getByTestId("invitation-row").first();
+  await expect(newest).toContainText(email);
+  await expect(newest).toContainText(team);
+  await expect(newest).toContainText("pending");
   return ((await link.textContent()) ?? "").trim();
 }
 
