@@ -123,6 +123,29 @@ describe("invitations", () => {
 });
 
 describe("teams and members", () => {
+  it("list a team member's commands from their teams only, a full page of them", async () => {
+    const mk = (hostId: string, i: number) =>
+      t.prisma.command.create({
+        data: {
+          orgId: t.owner.orgId,
+          hostId,
+          name: "container.inspect",
+          payload: { id: `c${i}` },
+          deadline: new Date(Date.now() + 60_000),
+          createdAt: new Date(Date.now() - (hostId === hostB ? 10_000 : 0) - i),
+        },
+      });
+    for (let i = 0; i < 3; i++) await mk(hostB, i);
+    for (let i = 0; i < 3; i++) await mk(hostA, i);
+    const inv = await invite(owner, teamB, `cmd-${Date.now()}@example.test`, "viewer");
+    const member = new TrpcSession(t.url);
+    await member.mutate("invitations.accept", { token: inv.token, name: "C", password: "a-long-password-1" });
+    const page = await member.query<Array<{ hostId: string }>>("commands.list", { limit: 3 });
+    expect(page.data?.map((c) => c.hostId)).toEqual([hostB, hostB, hostB]);
+    const all = await owner.query<Array<{ hostId: string }>>("commands.list", { limit: 3 });
+    expect(all.data?.map((c) => c.hostId)).toEqual([hostA, hostA, hostA]);
+  });
+
   it("move a host to another team, and refuse to delete a team that still has hosts", async () => {
     const team = await owner.mutate<{ id: string }>("teams.create", { name: "Green" });
     const dup = await owner.mutate("teams.create", { name: "Green" });

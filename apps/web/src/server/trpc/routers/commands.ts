@@ -5,7 +5,7 @@
  */
 import { commandSchema } from "@flotilla/protocol";
 import { z } from "zod";
-import { keepVisibleByHost } from "../../access/scope.js";
+import { teamsWith } from "../../access/scope.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import { cancelCommand } from "../../commands/cancel-command.js";
 import { MAX_DEADLINE_MS, MIN_DEADLINE_MS } from "../../commands/command-view.js";
@@ -49,10 +49,9 @@ export const commandsRouter = router({
         })
         .default({ limit: 50 }),
     )
-    .query(async ({ ctx, input }) => {
-      const rows = await listCommands(ctx.services.prisma, ctx.session.orgId, input);
-      return keepVisibleByHost(ctx.services.prisma, ctx.session, "fleet.read", rows, (c) => c.hostId);
-    }),
+    .query(({ ctx, input }) =>
+      listCommands(ctx.services.prisma, ctx.session.orgId, { ...input, teams: teamsWith(ctx.session, "fleet.read") }),
+    ),
 
   get: permission("fleet.read", on("command", "id"))
     .input(z.object({ id: idSchema }))
