@@ -113,6 +113,9 @@ test("an invited viewer sees only their team's hosts and cannot act; an operator
     await expect(settingsMenu.getByRole("link", { name: "Sessions" })).toBeVisible();
     await expect(settingsMenu.getByRole("link", { name: "Members" })).toHaveCount(0);
     await expect(settingsMenu.getByRole("link", { name: "Audit log" })).toHaveCount(0);
+    await viewer.goto("/settings/audit");
+    await expect(viewer.getByText("Your role does not include this section.")).toBeVisible();
+    await expect(viewer.getByRole("table", { name: "Audit log" })).toHaveCount(0);
 
     // The operator: the same hosts, and the workload actions.
     const { context: operatorContext, page: operator } = await join(browser, operatorLink, {

@@ -99,7 +99,7 @@ export function AuditFilters({ onApply }: { onApply: (filter: AuditFilter) => vo
           <Label htmlFor={ids.to}>To</Label>
           <Input id={ids.to} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
         </div>
-        <Button type="submit" variant="primary">
+        <Button type="submit" variant="primary" className="justify-self-start">
           Filter
         </Button>
       </div>

@@ -12,6 +12,7 @@ export function SettingsFrame({ children }: { children: ReactNode }) {
   const held = useHeld();
   const pathname = usePathname() ?? "";
   const sections = SETTINGS_SECTIONS.filter((s) => held.any(s.permission));
+  const current = SETTINGS_SECTIONS.find((s) => pathname === s.href || pathname.startsWith(`${s.href}/`));
   return (
     <div className="flex gap-6 max-lg:flex-col">
       <nav aria-label="Settings" className="w-44 shrink-0 max-lg:w-full">
@@ -36,7 +37,19 @@ export function SettingsFrame({ children }: { children: ReactNode }) {
           })}
         </ul>
       </nav>
-      <div className="min-w-0 flex-1 space-y-5">{children}</div>
+      <div className="min-w-0 flex-1 space-y-5">
+        {current && !held.any(current.permission) ? <NotForYourRole label={current.label} /> : children}
+      </div>
+    </div>
+  );
+}
+
+/** A section opened by its address that the role does not include (the server would refuse it anyway). */
+function NotForYourRole({ label }: { label: string }) {
+  return (
+    <div className="rounded-card border border-border bg-surface px-6 py-10 text-center">
+      <h1 className="font-semibold text-fg text-lg">{label}</h1>
+      <p className="mt-2 text-fg-subtle text-sm">Your role does not include this section. Ask an admin of your team.</p>
     </div>
   );
 }
