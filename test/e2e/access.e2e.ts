@@ -153,10 +153,13 @@ test("an invited viewer sees only their team's hosts and cannot act; an operator
       page.getByRole("link", { name: "Export CSV" }).click(),
     ]);
     const csv = readFileSync((await download.path()) as string, "utf8");
-    const [header, ...lines] = csv.trim().split(/\r?\n/);
-    expect(header).toBe("id,at,actor,actor_name,action,target,ip,data");
+    const [header = "", ...lines] = csv.trim().split(/\r?\n/);
+    const columns = header.split(",");
+    expect(columns).toEqual(expect.arrayContaining(["id", "at", "actor", "action", "target", "ip"]));
+    const action = columns.indexOf("action");
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(lines.every((line) => line.split(",")[4] === "invitation.accepted")).toBe(true);
+    // No cell before "action" holds a comma (ids, a time, names and emails made by this test).
+    expect(lines.every((line) => line.split(",")[action] === "invitation.accepted")).toBe(true);
     expect(lines.filter((line) => line.includes(viewerEmail))).toHaveLength(1);
     expect(lines.filter((line) => line.includes(operatorEmail))).toHaveLength(1);
   } finally {

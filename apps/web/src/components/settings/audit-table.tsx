@@ -10,6 +10,15 @@ import { iso } from "./iso";
 
 export type AuditItem = RouterOutputs["audit"]["list"]["items"][number];
 
+/**
+ * The readable extras of an entry (the actor's email, the target's name), which the server adds
+ * as it learns them: read when present, the ids shown otherwise.
+ */
+function readable(entry: AuditItem): { actorEmail: string | null; targetLabel: string | null } {
+  const extra = entry as AuditItem & { actorEmail?: string | null; targetLabel?: string | null };
+  return { actorEmail: extra.actorEmail ?? null, targetLabel: extra.targetLabel ?? null };
+}
+
 const features = tableFeatures({});
 const helper = createColumnHelper<typeof features, AuditItem>();
 
@@ -21,11 +30,18 @@ const columns = helper.columns([
   }),
   helper.accessor("actor", {
     header: "Actor",
-    cell: ({ row }) => (
-      <span title={row.original.actor} className="block max-w-64 truncate text-fg">
-        {row.original.actorName ?? row.original.actor}
-      </span>
-    ),
+    cell: ({ row }) => {
+      const { actor, actorName } = row.original;
+      const email = readable(row.original).actorEmail;
+      return (
+        <span title={actor} className="block max-w-64 truncate">
+          <span className="text-fg">{actorName ?? email ?? actor}</span>
+          {email && actorName && email !== actorName ? (
+            <span className="block truncate text-fg-subtle text-xs">{email}</span>
+          ) : null}
+        </span>
+      );
+    },
   }),
   helper.accessor("action", {
     header: "Action",
@@ -41,11 +57,21 @@ const columns = helper.columns([
   helper.accessor((e) => e.target ?? "", {
     id: "target",
     header: "Target",
-    cell: ({ getValue }) => (
-      <span className="block max-w-72 truncate font-mono text-fg-muted text-xs" title={getValue()}>
-        {getValue() || "—"}
-      </span>
-    ),
+    cell: ({ row, getValue }) => {
+      const label = readable(row.original).targetLabel;
+      return (
+        <span className="block max-w-72 truncate" title={getValue()}>
+          {label ? <span className="text-fg">{label}</span> : null}
+          <span
+            className={
+              label ? "block truncate font-mono text-fg-subtle text-[11px]" : "font-mono text-fg-muted text-xs"
+            }
+          >
+            {getValue() || "—"}
+          </span>
+        </span>
+      );
+    },
   }),
   helper.accessor((e) => e.ip ?? "", {
     id: "ip",
