@@ -114,3 +114,31 @@ export async function checkTargets(
   const common = new Set([...(sets[0] ?? [])].filter((p) => sets.every((s) => s.has(p))));
   return roleWithin(common);
 }
+
+/**
+ * The visible rows, each with its host's `teamId` (so the UI can check the caller's
+ * permissions in the object's team): one query whatever the number of rows.
+ */
+export async function withHostTeams<T>(
+  prisma: PrismaClient,
+  principal: Principal,
+  permission: Permission,
+  items: readonly T[],
+  hostIdOf: (item: T) => string,
+): Promise<Array<T & { teamId: string }>> {
+  const teams = teamsWith(principal, permission);
+  const hostIds = [...new Set(items.map(hostIdOf))];
+  const hosts = await prisma.host.findMany({
+    where: {
+      id: { in: hostIds },
+      orgId: principal.orgId,
+      ...(teams === "all" ? {} : { teamId: { in: teams } }),
+    },
+    select: { id: true, teamId: true },
+  });
+  const teamOf = new Map(hosts.map((h) => [h.id, h.teamId]));
+  return items.flatMap((item) => {
+    const teamId = teamOf.get(hostIdOf(item));
+    return teamId ? [{ ...item, teamId }] : [];
+  });
+}

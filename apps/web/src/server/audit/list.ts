@@ -25,9 +25,13 @@ export interface AuditRow {
   id: string;
   at: Date;
   actor: string;
+  /** The acting user's name and email (for a token: its maker's), when known. */
   actorName: string | null;
+  actorEmail: string | null;
   action: string;
   target: string | null;
+  /** A readable name for the target (a host's, team's or user's name), when it still exists. */
+  targetLabel: string | null;
   ip: string | null;
   data: unknown;
 }
@@ -45,18 +49,27 @@ export async function listAudit(
     take: filter.limit + 1,
   });
   const page = rows.slice(0, filter.limit);
-  const names = await actorNames(
-    prisma,
-    page.map((r) => r.actorId),
-  );
+  const [names, labels] = await Promise.all([
+    actorNames(
+      prisma,
+      page.map((r) => r.actorId),
+    ),
+    targetLabels(
+      prisma,
+      orgId,
+      page.map((r) => r.target),
+    ),
+  ]);
   return {
     items: page.map((r) => ({
       id: r.id.toString(),
       at: r.at,
       actor: r.actor,
-      actorName: r.actorId ? (names.get(r.actorId) ?? null) : null,
+      actorName: r.actorId ? (names.get(r.actorId)?.name ?? null) : null,
+      actorEmail: r.actorId ? (names.get(r.actorId)?.email ?? null) : null,
       action: r.action,
       target: r.target,
+      targetLabel: r.target ? (labels.get(r.target) ?? null) : null,
       ip: r.ip,
       data: r.data,
     })),
@@ -64,16 +77,46 @@ export async function listAudit(
   };
 }
 
-async function actorNames(prisma: PrismaClient, ids: (string | null)[]): Promise<Map<string, string>> {
+async function actorNames(
+  prisma: PrismaClient,
+  ids: (string | null)[],
+): Promise<Map<string, { name: string; email: string }>> {
   const unique = [...new Set(ids.filter((id): id is string => !!id))];
   if (unique.length === 0) return new Map();
-  const users = await prisma.user.findMany({ where: { id: { in: unique } }, select: { id: true, email: true } });
-  return new Map(users.map((u) => [u.id, u.email]));
+  const users = await prisma.user.findMany({
+    where: { id: { in: unique } },
+    select: { id: true, email: true, name: true },
+  });
+  return new Map(users.map((u) => [u.id, { name: u.name, email: u.email }]));
+}
+
+/** Names for `host:<id>`, `team:<id>` and `user:<id>` targets of the organisation. */
+async function targetLabels(
+  prisma: PrismaClient,
+  orgId: string,
+  targets: (string | null)[],
+): Promise<Map<string, string>> {
+  const idsOf = (kind: string) => [
+    ...new Set(targets.filter((t): t is string => !!t?.startsWith(`${kind}:`)).map((t) => t.slice(kind.length + 1))),
+  ];
+  const [hosts, teams, users] = await Promise.all([
+    prisma.host.findMany({ where: { orgId, id: { in: idsOf("host") } }, select: { id: true, name: true } }),
+    prisma.team.findMany({ where: { orgId, id: { in: idsOf("team") } }, select: { id: true, name: true } }),
+    prisma.user.findMany({
+      where: { id: { in: idsOf("user") }, memberships: { some: { orgId } } },
+      select: { id: true, name: true },
+    }),
+  ]);
+  return new Map([
+    ...hosts.map((h) => [`host:${h.id}`, h.name] as const),
+    ...teams.map((t) => [`team:${t.id}`, t.name] as const),
+    ...users.map((u) => [`user:${u.id}`, u.name] as const),
+  ]);
 }
 
 /** CSV of the filtered log (RFC 4180 quoting; formula-looking cells prefixed so spreadsheets do not run them). */
 export async function* auditCsv(prisma: PrismaClient, orgId: string, filter: AuditFilter): AsyncGenerator<string> {
-  yield "id,at,actor,actor_name,action,target,ip,data\r\n";
+  yield "id,at,actor,actor_name,actor_email,action,target,target_label,ip,data\r\n";
   let cursor: string | undefined;
   for (;;) {
     const { items, nextCursor } = await listAudit(prisma, orgId, { ...filter, cursor, limit: 500 });

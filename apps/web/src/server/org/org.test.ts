@@ -208,7 +208,15 @@ describe("teams and members", () => {
 });
 
 type AuditPage = {
-  items: Array<{ id: string; actor: string; action: string; target: string | null; ip: string | null }>;
+  items: Array<{
+    id: string;
+    actor: string;
+    actorName: string | null;
+    action: string;
+    target: string | null;
+    targetLabel: string | null;
+    ip: string | null;
+  }>;
   nextCursor: string | null;
 };
 
@@ -233,7 +241,7 @@ describe("audit log", () => {
       ]),
     );
     const denied = page.data?.items.find((i) => i.action === "denied:maintenance.enter");
-    expect(denied).toMatchObject({ target: `host:${hostB}`, ip: "127.0.0.1" });
+    expect(denied).toMatchObject({ target: `host:${hostB}`, targetLabel: "b", ip: "127.0.0.1", actorName: "V" });
     expect(denied?.actor).toMatch(/^user:/);
   });
 
@@ -265,7 +273,7 @@ describe("audit log", () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
     const lines = (await csv.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("id,at,actor,actor_name,action,target,ip,data");
+    expect(lines[0]).toBe("id,at,actor,actor_name,actor_email,action,target,target_label,ip,data");
     expect(lines.length - 1).toBe(byAction.data?.items.length);
     expect(lines.slice(1).every((l) => l.includes(",auth."))).toBe(true);
     const bad = await fetch(`${t.url}/api/audit.csv?from=yesterday`, { headers: { cookie: owner.cookie ?? "" } });

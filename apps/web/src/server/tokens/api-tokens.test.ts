@@ -60,6 +60,9 @@ describe("API tokens", () => {
     const listed = await admin.query<unknown[]>("tokens.list");
     expect(JSON.stringify(listed.data)).not.toContain(token.slice(4));
     expect(JSON.stringify(listed.data)).toContain(made.data?.id);
+    expect(
+      (listed.data as Array<{ id: string; user: { id: string } }>).find((r) => r.id === made.data?.id)?.user.id,
+    ).toBe(adminUserId);
   });
 
   it("see only their teams' hosts, over tRPC and REST, and cannot act beyond their scope", async () => {

@@ -62,6 +62,8 @@ export const tokenView = {
   lastUsedAt: true,
   createdAt: true,
   revokedAt: true,
+  /** Who made it (a team token's maker, too). */
+  user: { select: { id: true, name: true, email: true } },
 } as const;
 
 /**

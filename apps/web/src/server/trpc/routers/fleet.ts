@@ -1,6 +1,6 @@
 /** fleet.*: the fleet overview, one host, one workload, their charts, workloads and events. */
 import { z } from "zod";
-import { keepVisibleByHost, teamsWith } from "../../access/scope.js";
+import { teamsWith, withHostTeams } from "../../access/scope.js";
 import { listHostEvents } from "../../fleet/host-events.js";
 import { getHostMetrics, METRIC_RANGES, type MetricRange } from "../../fleet/host-metrics.js";
 import { getHostDetail, listHostRows } from "../../fleet/host-rows.js";
@@ -21,7 +21,7 @@ export const fleetRouter = router({
   ),
 
   hosts: permission("fleet.read").query(async ({ ctx }) =>
-    keepVisibleByHost(
+    withHostTeams(
       ctx.services.prisma,
       ctx.session,
       "fleet.read",
@@ -32,7 +32,11 @@ export const fleetRouter = router({
 
   host: permission("fleet.read", on("host", "id"))
     .input(z.object({ id: idSchema }))
-    .query(({ ctx, input }) => getHostDetail(ctx.services, ctx.session.orgId, input.id)),
+    .query(async ({ ctx, input }) => {
+      const detail = await getHostDetail(ctx.services, ctx.session.orgId, input.id);
+      const [scoped] = await withHostTeams(ctx.services.prisma, ctx.session, "fleet.read", [detail], () => input.id);
+      return scoped ?? { ...detail, teamId: "" };
+    }),
 
   hostMetrics: permission("fleet.read", on("host", "id"))
     .input(z.object({ id: idSchema, range: rangeSchema }))
@@ -46,11 +50,23 @@ export const fleetRouter = router({
 
   workloads: permission("fleet.read", on("host", "hostId"))
     .input(z.object({ hostId: idSchema }))
-    .query(({ ctx, input }) => listHostWorkloads(ctx.services, ctx.session.orgId, input.hostId)),
+    .query(async ({ ctx, input }) =>
+      withHostTeams(
+        ctx.services.prisma,
+        ctx.session,
+        "fleet.read",
+        await listHostWorkloads(ctx.services, ctx.session.orgId, input.hostId),
+        () => input.hostId,
+      ),
+    ),
 
   workload: permission("fleet.read", on("workload", "id"))
     .input(z.object({ id: idSchema }))
-    .query(({ ctx, input }) => getWorkloadDetail(ctx.services, ctx.session.orgId, input.id)),
+    .query(async ({ ctx, input }) => {
+      const detail = await getWorkloadDetail(ctx.services, ctx.session.orgId, input.id);
+      const [scoped] = await withHostTeams(ctx.services.prisma, ctx.session, "fleet.read", [detail], (w) => w.host.id);
+      return scoped ?? { ...detail, teamId: "" };
+    }),
 
   workloadMetrics: permission("fleet.read", on("workload", "id"))
     .input(z.object({ id: idSchema, range: rangeSchema }))
