@@ -29,12 +29,6 @@ export function teamScopedWhere(principal: Principal, permission: Permission) {
   return teams === "all" ? { orgId: principal.orgId } : { orgId: principal.orgId, teamId: { in: teams } };
 }
 
-/** A `where` for rows that follow a host (workloads, commands, evacuations). */
-export function hostScopedWhere(principal: Principal, permission: Permission) {
-  const teams = teamsWith(principal, permission);
-  return teams === "all" ? { orgId: principal.orgId } : { orgId: principal.orgId, host: { teamId: { in: teams } } };
-}
-
 /** Keeps the items whose host the caller may see with `permission` (for lists built by domain code). */
 export async function keepVisibleByHost<T>(
   prisma: PrismaClient,
@@ -47,7 +41,7 @@ export async function keepVisibleByHost<T>(
   if (teams === "all") return [...items];
   const hostIds = [...new Set(items.map(hostIdOf).filter((id): id is string => !!id))];
   const visible = await prisma.host.findMany({
-    where: { id: { in: hostIds }, orgId: principal.orgId, teamId: { in: teams } },
+    where: { id: { in: hostIds }, ...teamScopedWhere(principal, permission) },
     select: { id: true },
   });
   const ok = new Set(visible.map((h) => h.id));
@@ -126,14 +120,9 @@ export async function withHostTeams<T>(
   items: readonly T[],
   hostIdOf: (item: T) => string,
 ): Promise<Array<T & { teamId: string }>> {
-  const teams = teamsWith(principal, permission);
   const hostIds = [...new Set(items.map(hostIdOf))];
   const hosts = await prisma.host.findMany({
-    where: {
-      id: { in: hostIds },
-      orgId: principal.orgId,
-      ...(teams === "all" ? {} : { teamId: { in: teams } }),
-    },
+    where: { id: { in: hostIds }, ...teamScopedWhere(principal, permission) },
     select: { id: true, teamId: true },
   });
   const teamOf = new Map(hosts.map((h) => [h.id, h.teamId]));

@@ -9,7 +9,7 @@ import { Server as Engine } from "engine.io";
 import { Server, type Socket } from "socket.io";
 import { z } from "zod";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/live-events.js";
-import { teamsWith } from "../access/scope.js";
+import { teamScopedWhere, teamsWith } from "../access/scope.js";
 import { readCookie, SESSION_COOKIE } from "../auth/cookies.js";
 import { originProblem } from "../auth/csrf.js";
 import { findSession, type SessionInfo } from "../auth/sessions.js";
@@ -100,9 +100,8 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
       socket.disconnect(true);
       return { ok: false, error: "unauthorized" };
     }
-    const teams = teamsWith(session, "fleet.read");
     const host = await deps.prisma.host.findFirst({
-      where: { id: parsed.data.id, orgId: session.orgId, ...(teams === "all" ? {} : { teamId: { in: teams } }) },
+      where: { id: parsed.data.id, ...teamScopedWhere(session, "fleet.read") },
       select: { id: true },
     });
     if (!host) return { ok: false, error: "not_found" };
