@@ -15,7 +15,7 @@ import { originProblem } from "../auth/csrf.js";
 import { findSession, type SessionInfo } from "../auth/sessions.js";
 import type { Services } from "../services.js";
 import { hostRoom, type LivePublisher, orgRoom } from "./publisher.js";
-import { createHostTeamLookup, teamRoom } from "./team-rooms.js";
+import { createDeploymentTeamLookup, createHostTeamLookup, teamRoom } from "./team-rooms.js";
 
 export const LIVE_PATH = "/socket.io/";
 
@@ -110,15 +110,25 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
   }
 
   const teamOfHost = createHostTeamLookup(deps.prisma);
-  /** Emits a host's update to the org-wide readers at once, and to its team's room once the team is known. */
-  function toHostReaders(orgId: string, hostId: string, emit: (rooms: string[]) => void) {
+  const teamOfDeployment = createDeploymentTeamLookup(deps.prisma);
+  /**
+   * Emits an update to the org-wide readers at once, and to a team's room once the object's
+   * team is known (null: no single team may see it, e.g. a migration between two teams' hosts).
+   */
+  function toReaders(orgId: string, team: () => Promise<string | null>, emit: (rooms: string[]) => void) {
     emit([orgRoom(orgId)]);
-    teamOfHost(hostId).then(
+    team().then(
       (teamId) => {
         if (teamId) emit([teamRoom(teamId)]);
       },
-      (err: unknown) => log.warn({ err, hostId }, "live: host team lookup failed"),
+      (err: unknown) => log.warn({ err }, "live: team lookup failed"),
     );
+  }
+  const toHostReaders = (orgId: string, hostId: string, emit: (rooms: string[]) => void) =>
+    toReaders(orgId, () => teamOfHost(hostId), emit);
+  async function teamOfMigration(sourceHostId: string, targetHostId: string): Promise<string | null> {
+    const [from, to] = await Promise.all([teamOfHost(sourceHostId), teamOfHost(targetHostId)]);
+    return from === to ? from : null;
   }
 
   const publisher: LivePublisher = {
@@ -133,8 +143,18 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
       toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("command:update", event)),
     // Output can be heavy (a followed log): only browsers watching that host get it.
     commandOutput: (event) => io.to(hostRoom(event.hostId)).emit("command:output", event),
-    deploymentUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("deployment:update", event),
-    migrationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("migration:update", event),
+    deploymentUpdate: (orgId, event) =>
+      toReaders(
+        orgId,
+        () => teamOfDeployment(event.id),
+        (rooms) => io.to(rooms).emit("deployment:update", event),
+      ),
+    migrationUpdate: (orgId, event) =>
+      toReaders(
+        orgId,
+        () => teamOfMigration(event.sourceHostId, event.targetHostId),
+        (rooms) => io.to(rooms).emit("migration:update", event),
+      ),
     evacuationUpdate: (orgId, event) =>
       toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("evacuation:update", event)),
     planUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("plan:update", event),

@@ -95,5 +95,26 @@ describe("live updates by team", () => {
       error: "not_found",
     });
     expect(await viewerSocket.emitWithAck("subscribe", { kind: "host", id: hostB.hostId })).toEqual({ ok: true });
+
+    // Deployments: a team's readers hear of that team's deployments only.
+    const deploymentsSeen: string[] = [];
+    viewerSocket.on("deployment:update", (e) => deploymentsSeen.push(e.name));
+    const ownerCookie = { cookie: `flotilla_session=${owner.cookieToken}`, "content-type": "application/json" };
+    for (const [name, teamId] of [
+      ["web-default", t.owner.teamId],
+      ["web-blue", teamB],
+    ] as const) {
+      const res = await fetch(`${t.url}/api/trpc/deploy.create`, {
+        method: "POST",
+        headers: ownerCookie,
+        body: JSON.stringify({ name, image: "busybox:1", replicas: 1, teamId }),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+    }
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && !deploymentsSeen.includes("web-blue")) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(deploymentsSeen).toContain("web-blue");
+    expect(deploymentsSeen).not.toContain("web-default");
   });
 });

@@ -10,14 +10,29 @@ export const teamRoom = (teamId: string) => `team:${teamId}`;
 const TTL_MS = 30_000;
 const MAX_ENTRIES = 50_000;
 
-export function createHostTeamLookup(prisma: PrismaClient, now: () => number = Date.now) {
+/** A cached id -> team lookup. */
+function cachedLookup(read: (id: string) => Promise<string | null>, now: () => number) {
   const cache = new Map<string, { teamId: string | null; at: number }>();
-  return async function teamOfHost(hostId: string): Promise<string | null> {
-    const hit = cache.get(hostId);
+  return async function teamOf(id: string): Promise<string | null> {
+    const hit = cache.get(id);
     if (hit && now() - hit.at < TTL_MS) return hit.teamId;
-    const row = await prisma.host.findUnique({ where: { id: hostId }, select: { teamId: true } });
+    const teamId = await read(id);
     if (cache.size >= MAX_ENTRIES) cache.clear();
-    cache.set(hostId, { teamId: row?.teamId ?? null, at: now() });
-    return row?.teamId ?? null;
+    cache.set(id, { teamId, at: now() });
+    return teamId;
   };
+}
+
+export function createHostTeamLookup(prisma: PrismaClient, now: () => number = Date.now) {
+  return cachedLookup(
+    async (id) => (await prisma.host.findUnique({ where: { id }, select: { teamId: true } }))?.teamId ?? null,
+    now,
+  );
+}
+
+export function createDeploymentTeamLookup(prisma: PrismaClient, now: () => number = Date.now) {
+  return cachedLookup(
+    async (id) => (await prisma.deployment.findUnique({ where: { id }, select: { teamId: true } }))?.teamId ?? null,
+    now,
+  );
 }
