@@ -123,6 +123,24 @@ describe("invitations", () => {
 });
 
 describe("teams and members", () => {
+  it("preview a deployment's placement on the team's own hosts only", async () => {
+    const inv = await invite(owner, teamB, `pre-${Date.now()}@example.test`, "operator");
+    const member = new TrpcSession(t.url);
+    await member.mutate("invitations.accept", { token: inv.token, name: "P", password: "a-long-password-1" });
+    const noTeam = await member.query("deploy.previewPlacement", { replicas: 1 });
+    expect(noTeam.status).toBe(400);
+    expect(noTeam.error?.message).toMatch(/teamId/);
+    const preview = await member.query<{ hosts: Array<{ id: string }> }>("deploy.previewPlacement", {
+      replicas: 1,
+      teamId: teamB,
+    });
+    expect(preview.status, JSON.stringify(preview.error)).toBe(200);
+    const seen = preview.data?.hosts.map((h) => h.id) ?? [];
+    expect(seen).toContain(hostB);
+    expect(seen).not.toContain(hostA);
+    expect((await member.query("deploy.previewPlacement", { replicas: 1, teamId: t.owner.teamId })).status).toBe(404);
+  });
+
   it("list a team member's commands from their teams only, a full page of them", async () => {
     const mk = (hostId: string, i: number) =>
       t.prisma.command.create({

@@ -4,7 +4,7 @@
  * commands the rollout sends are checked against the role when the change is asked for.
  */
 
-import { keepVisibleByHost, keepVisibleByTeam } from "../../access/scope.js";
+import { keepVisibleByHost, keepVisibleByTeam, teamsWith } from "../../access/scope.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import {
   createDeployment,
@@ -26,6 +26,7 @@ import {
 } from "../../deploy/inputs.js";
 import { previewPlacement } from "../../deploy/preview.js";
 import { deployStack, getStack, listStacks, removeStack } from "../../deploy/stacks.js";
+import { AppError } from "../../errors.js";
 import type { Context } from "../context.js";
 import { on, permission, router } from "../init.js";
 
@@ -56,9 +57,20 @@ export const deployRouter = router({
     .input(byIdInput)
     .query(({ ctx, input }) => getDeployment(ctx.services, ctx.session.orgId, input.id)),
 
-  previewPlacement: permission("fleet.read", on("host", "hostId"), on("deployment", "deploymentId"))
+  previewPlacement: permission(
+    "fleet.read",
+    on("host", "hostId"),
+    on("deployment", "deploymentId"),
+    on("team", "teamId"),
+  )
     .input(previewPlacementInput)
-    .query(({ ctx, input }) => previewPlacement(ctx.services, ctx.session.orgId, input)),
+    .query(({ ctx, input }) => {
+      // Without a team or deployment the preview shows every team's hosts: only for org-wide readers.
+      if (!input.teamId && !input.deploymentId && teamsWith(ctx.session, "fleet.read") !== "all") {
+        throw new AppError("invalid", "teamId: choose the team to preview the placement in.");
+      }
+      return previewPlacement(ctx.services, ctx.session.orgId, input);
+    }),
 
   create: permission("deploy.manage", on("team", "teamId", "everyTeam"), on("host", "hostId"))
     .input(createDeploymentInput)
