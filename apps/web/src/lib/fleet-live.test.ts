@@ -20,6 +20,7 @@ function host(id: string, over: Partial<HostRow> = {}): HostRow {
   return {
     id,
     name: id,
+    teamId: "team-default",
     teamName: "Default",
     status: "online",
     simulated: true,

@@ -24,6 +24,7 @@ import { handleEnrollRequest } from "./gateway/enroll-endpoint.js";
 import { type AgentGateway, createAgentGateway } from "./gateway/gateway.js";
 import { createLivenessSweeper, type LivenessSweeper } from "./gateway/liveness-sweeper.js";
 import { sendJson } from "./http/json.js";
+import { routeAccessRequest, stripInternalHeaders } from "./http/rest-endpoints.js";
 import { createJobQueue, type JobQueue } from "./jobs/queue.js";
 import { createLiveServer, LIVE_PATH, type LiveServer } from "./live/live-server.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -113,6 +114,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
   let stopping: Promise<void> | null = null;
 
   function handleRequest(req: IncomingMessage, res: ServerResponse) {
+    stripInternalHeaders(req);
     const r = running;
     const pathname = pathnameOf(req);
     if (!r) return sendJson(res, 503, { error: { code: "unavailable", message: "starting up" } });
@@ -133,6 +135,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       });
       return;
     }
+    if (routeAccessRequest(req, res, pathname, { services: r.services, log, createContext: r.trpcContext })) return;
     if (pathname === AGENT_ENROLL_PATH) {
       void handleEnrollRequest(req, res, {
         prisma: r.services.prisma,
@@ -162,6 +165,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    stripInternalHeaders(req);
     socket.on("error", () => {});
     const r = running;
     const pathname = pathnameOf(req);
@@ -231,7 +235,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         prisma,
         pool,
         live: live.publisher,
-        signInLimits: createSignInLimits(),
+        signInLimits: createSignInLimits(prisma),
         jobs,
       };
       commands = createCommandDispatcher({

@@ -46,6 +46,8 @@ const envSchema = z.object({
   /** The address browsers and agents use, e.g. https://flotilla.example.com (for install commands, cookies, CSRF). */
   FLOTILLA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SESSION_TTL: durationSchema.default(7 * UNITS_MS.d),
+  /** A session unused this long ends (its absolute limit is SESSION_TTL). */
+  SESSION_IDLE: durationSchema.default(12 * UNITS_MS.h),
   OFFLINE_AFTER_INTERVALS: z.coerce.number().int().min(1).max(100).default(3),
   /** Which dashboard to serve: the built Next app (prod), Next in dev mode, or none (API only). */
   FLOTILLA_UI: z.enum(["prod", "dev", "off"]).optional(),
@@ -93,6 +95,7 @@ export interface Config {
   /** Origin (no trailing slash) browsers and agents reach us at, when configured. */
   publicUrl: string | null;
   sessionTtlMs: number;
+  sessionIdleMs: number;
   offlineAfterIntervals: number;
   ui: "prod" | "dev" | "off";
   /** FLOTILLA_SECRET_KEY's 32 bytes, when set. */
@@ -129,6 +132,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     logLevel: e.LOG_LEVEL,
     publicUrl: e.FLOTILLA_PUBLIC_URL ? new URL(e.FLOTILLA_PUBLIC_URL).origin : null,
     sessionTtlMs: e.SESSION_TTL,
+    sessionIdleMs: e.SESSION_IDLE,
     offlineAfterIntervals: e.OFFLINE_AFTER_INTERVALS,
     ui,
     secretKey: e.FLOTILLA_SECRET_KEY ?? null,

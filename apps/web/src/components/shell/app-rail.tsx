@@ -4,7 +4,7 @@ import { ArrowLeftRight, Bell, Layers, type LucideIcon, Rocket, Server, Settings
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/cn";
-import { type Permission, roleHasPermission } from "@/lib/permissions";
+import type { Permission } from "@/lib/permissions";
 import { Logo } from "./logo";
 import { useMe } from "./require-auth";
 
@@ -24,7 +24,7 @@ const NAV: NavItem[] = [
   { label: "Migrations", icon: ArrowLeftRight, href: "/migrations" },
   { label: "Plans", icon: Layers, href: "/plans" },
   { label: "Alerts", icon: Bell, href: "/alerts", match: /^\/alerts/ },
-  { label: "Settings", icon: Settings },
+  { label: "Settings", icon: Settings, href: "/settings", match: /^\/settings(\/.*)?$/ },
 ];
 
 /** The left rail: brand, organisation, and the product's sections. */
@@ -52,42 +52,44 @@ export function AppRail() {
 
         <nav aria-label="Main" className="flex-1 px-2">
           <ul className="space-y-0.5">
-            {NAV.filter((item) => !item.anyOf || item.anyOf.some((p) => roleHasPermission(me.role, p))).map((item) => {
-              const Icon = item.icon;
-              if (!item.href) {
+            {NAV.filter((item) => !item.anyOf || item.anyOf.some((p) => (me.permissions as string[]).includes(p))).map(
+              (item) => {
+                const Icon = item.icon;
+                if (!item.href) {
+                  return (
+                    <li key={item.label}>
+                      <span
+                        aria-disabled="true"
+                        title={`${item.label} is coming soon`}
+                        className="flex h-8 cursor-not-allowed items-center gap-3 rounded-md px-2.5 text-fg-subtle/70 text-sm max-xl:justify-center"
+                      >
+                        <Icon aria-hidden className="size-4 shrink-0" />
+                        <span className="flex-1 max-xl:sr-only">{item.label}</span>
+                        <span className="rounded bg-surface-2 px-1.5 py-px text-[10px] text-fg-subtle uppercase tracking-wide max-xl:sr-only">
+                          soon
+                        </span>
+                      </span>
+                    </li>
+                  );
+                }
+                const active = item.match ? item.match.test(pathname) : pathname === item.href;
                 return (
                   <li key={item.label}>
-                    <span
-                      aria-disabled="true"
-                      title={`${item.label} is coming soon`}
-                      className="flex h-8 cursor-not-allowed items-center gap-3 rounded-md px-2.5 text-fg-subtle/70 text-sm max-xl:justify-center"
+                    <Link
+                      href={item.href}
+                      aria-current={active ? "page" : undefined}
+                      className={cn(
+                        "flex h-8 items-center gap-3 rounded-md px-2.5 text-fg-muted text-sm transition-colors hover:bg-surface-2 hover:text-fg max-xl:justify-center",
+                        active && "bg-surface-2 text-fg shadow-[inset_2px_0_0_var(--color-accent)]",
+                      )}
                     >
-                      <Icon aria-hidden className="size-4 shrink-0" />
-                      <span className="flex-1 max-xl:sr-only">{item.label}</span>
-                      <span className="rounded bg-surface-2 px-1.5 py-px text-[10px] text-fg-subtle uppercase tracking-wide max-xl:sr-only">
-                        soon
-                      </span>
-                    </span>
+                      <Icon aria-hidden className={cn("size-4 shrink-0", active && "text-accent")} />
+                      <span className="max-xl:sr-only">{item.label}</span>
+                    </Link>
                   </li>
                 );
-              }
-              const active = item.match ? item.match.test(pathname) : pathname === item.href;
-              return (
-                <li key={item.label}>
-                  <Link
-                    href={item.href}
-                    aria-current={active ? "page" : undefined}
-                    className={cn(
-                      "flex h-8 items-center gap-3 rounded-md px-2.5 text-fg-muted text-sm transition-colors hover:bg-surface-2 hover:text-fg max-xl:justify-center",
-                      active && "bg-surface-2 text-fg shadow-[inset_2px_0_0_var(--color-accent)]",
-                    )}
-                  >
-                    <Icon aria-hidden className={cn("size-4 shrink-0", active && "text-accent")} />
-                    <span className="max-xl:sr-only">{item.label}</span>
-                  </Link>
-                </li>
-              );
-            })}
+              },
+            )}
           </ul>
         </nav>
 

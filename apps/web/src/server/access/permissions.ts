@@ -6,58 +6,61 @@
  */
 import type { CommandName } from "@flotilla/protocol";
 
-/** The organisation roles (the `OrgRole` enum of the schema), most to least powerful. */
+/**
+ * The built-in roles, most to least powerful. "owner" is an organisation role (OrgMember) and
+ * holds everything everywhere; admin/operator/viewer are held per team (TeamMember), or in
+ * every team when given as the organisation role.
+ */
 export const ROLES = ["owner", "admin", "operator", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
+export const TEAM_ROLES = ["admin", "operator", "viewer"] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
 
-/** Permissions that need a signed-in member of an organisation. */
+const VIEWER = ["fleet.read", "alerts.read"] as const;
+// Workload lifecycle, deploying, logs (container.logs is a workloads.operate command), and
+// proposing (not approving) consolidation plans.
+const OPERATOR = [...VIEWER, "workloads.operate", "deploy.manage", "plans.create"] as const;
+const ADMIN = [
+  ...OPERATOR,
+  "hosts.enroll",
+  "hosts.manage",
+  "migrations.run",
+  // Approving (and cancelling) a consolidation plan runs migrations across the fleet.
+  "plans.approve",
+  "alerts.manage",
+  "webhooks.manage",
+  // Inviting people to the team, changing their role, removing them; team API tokens.
+  "members.manage",
+  // Registry logins (write-only passwords) used by every pull of the organisation.
+  "registries.manage",
+] as const;
+// Organisation-wide matters: teams, custom roles, the audit log.
+const OWNER = [...ADMIN, "audit.read", "org.manage"] as const;
+
+/** Permissions that need a signed-in member: THE table. Everything else derives from it. */
 export const ROLE_PERMISSIONS = {
-  viewer: ["fleet.read", "alerts.read"],
-  operator: ["fleet.read", "workloads.operate", "deploy.manage", "plans.create", "alerts.read"],
-  admin: [
-    "fleet.read",
-    "workloads.operate",
-    "deploy.manage",
-    "hosts.enroll",
-    "hosts.manage",
-    "members.manage",
-    "audit.read",
-    "migrations.run",
-    "plans.create",
-    // Approving (and cancelling) a consolidation plan runs migrations across the fleet.
-    "plans.approve",
-    // Registry logins (write-only passwords) used by every pull of the organisation.
-    "registries.manage",
-    // Alerting: rules and silences, and the webhook endpoints notifications go to.
-    "alerts.read",
-    "alerts.manage",
-    "webhooks.manage",
-  ],
-  owner: [
-    "fleet.read",
-    "workloads.operate",
-    "deploy.manage",
-    "hosts.enroll",
-    "hosts.manage",
-    "members.manage",
-    "audit.read",
-    "migrations.run",
-    "plans.create",
-    "plans.approve",
-    "registries.manage",
-    "org.manage",
-    "alerts.read",
-    "alerts.manage",
-    "webhooks.manage",
-  ],
+  viewer: VIEWER,
+  operator: OPERATOR,
+  admin: ADMIN,
+  owner: OWNER,
 } as const satisfies Record<Role, readonly string[]>;
 
+/** Every permission a role (or a custom role, or a token) can be given. */
+export const ALL_ROLE_PERMISSIONS: readonly RolePermission[] = ROLE_PERMISSIONS.owner;
+
 /** Permissions everyone holds, signed in or not: signing in and out, asking who you are. */
-export const PUBLIC_PERMISSIONS = ["session.create", "session.read", "session.delete"] as const;
+export const PUBLIC_PERMISSIONS = ["session.create", "session.read", "session.delete", "invitation.accept"] as const;
+
+/**
+ * Permissions any signed-in person holds over their own things (their sessions, their own
+ * API tokens, their password), whatever their role; never granted to an API token.
+ */
+export const SELF_PERMISSIONS = ["self.manage"] as const;
 
 export type RolePermission = (typeof ROLE_PERMISSIONS)[Role][number];
 export type PublicPermission = (typeof PUBLIC_PERMISSIONS)[number];
-export type Permission = RolePermission | PublicPermission;
+export type SelfPermission = (typeof SELF_PERMISSIONS)[number];
+export type Permission = RolePermission | PublicPermission | SelfPermission;
 
 /**
  * The permission needed to request or cancel each agent command: acting on workloads, and
@@ -112,10 +115,28 @@ export function isPublicPermission(name: string): name is PublicPermission {
   return (PUBLIC_PERMISSIONS as readonly string[]).includes(name);
 }
 
+export function isSelfPermission(name: string): name is SelfPermission {
+  return (SELF_PERMISSIONS as readonly string[]).includes(name);
+}
+
+export function isRolePermission(name: string): name is RolePermission {
+  return (ALL_ROLE_PERMISSIONS as readonly string[]).includes(name);
+}
+
 export function isKnownPermission(name: string): name is Permission {
-  return isPublicPermission(name) || ROLES.some((role) => (ROLE_PERMISSIONS[role] as readonly string[]).includes(name));
+  return isPublicPermission(name) || isSelfPermission(name) || isRolePermission(name);
+}
+
+/** The most powerful built-in role whose permissions all lie within `held` (viewer at least). */
+export function roleWithin(held: ReadonlySet<string>): Role {
+  for (const role of ROLES) {
+    if ((ROLE_PERMISSIONS[role] as readonly string[]).every((p) => held.has(p))) return role;
+  }
+  return "viewer";
 }
 
 export function roleHasPermission(role: Role, name: Permission): boolean {
-  return isPublicPermission(name) || (ROLE_PERMISSIONS[role] as readonly string[]).includes(name);
+  return (
+    isPublicPermission(name) || isSelfPermission(name) || (ROLE_PERMISSIONS[role] as readonly string[]).includes(name)
+  );
 }

@@ -3,22 +3,24 @@
  * cost the same argon2 work as wrong passwords, so timing does not reveal accounts.
  */
 import { hashPassword, verifyPassword } from "@flotilla/db";
+import { recordAudit } from "../audit/record.js";
 import { AppError } from "../errors.js";
 import type { PrismaClient } from "../services.js";
-import { createRateLimiter, type RateLimiter } from "./rate-limit.js";
+import { createSharedRateLimiter, type SharedRateLimiter } from "./pg-rate-limit.js";
 import { createSession } from "./sessions.js";
 
 export interface SignInLimits {
   /** Every attempt from one address. */
-  byAddress: RateLimiter;
+  byAddress: SharedRateLimiter;
   /** Failed attempts against one account, from anywhere. */
-  byAccount: RateLimiter;
+  byAccount: SharedRateLimiter;
 }
 
-export function createSignInLimits(now: () => number = Date.now): SignInLimits {
+/** Limits kept in PostgreSQL, so they hold across every server node. */
+export function createSignInLimits(prisma: PrismaClient, now: () => number = Date.now): SignInLimits {
   return {
-    byAddress: createRateLimiter({ max: 30, windowMs: 15 * 60_000, now }),
-    byAccount: createRateLimiter({ max: 10, windowMs: 15 * 60_000, now }),
+    byAddress: createSharedRateLimiter(prisma, { prefix: "addr", max: 30, windowMs: 15 * 60_000, now }),
+    byAccount: createSharedRateLimiter(prisma, { prefix: "acct", max: 10, windowMs: 15 * 60_000, now }),
   };
 }
 
@@ -54,16 +56,21 @@ export async function signIn(
   input: SignInInput,
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
-  const byAddress = deps.limits.byAddress.hit(input.ip);
+  const byAddress = await deps.limits.byAddress.hit(input.ip);
   if (!byAddress.allowed) throw throttled(byAddress.retryAfterMs);
-  const byAccount = deps.limits.byAccount.check(email);
-  if (!byAccount.allowed) throw throttled(byAccount.retryAfterMs);
+  const byAccount = await deps.limits.byAccount.check(email);
+  if (!byAccount.allowed) {
+    const known = await deps.prisma.user.findUnique({ where: { email }, select: { id: true } });
+    if (known) await auditSignIn(deps.prisma, known.id, "auth.sign_in_failed", input.ip, { reason: "throttled" });
+    throw throttled(byAccount.retryAfterMs);
+  }
 
   // Emails are stored lower-cased (see the seed), so the unique index answers this.
   const user = await deps.prisma.user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await hashForMissingUser()), input.password);
   if (!user || !ok) {
-    deps.limits.byAccount.hit(email);
+    await deps.limits.byAccount.hit(email);
+    if (user) await auditSignIn(deps.prisma, user.id, "auth.sign_in_failed", input.ip, { reason: "wrong password" });
     throw new AppError("unauthorized", "Wrong email or password.");
   }
 
@@ -75,13 +82,21 @@ export async function signIn(
   });
   if (!membership) throw new AppError("forbidden", "This account is not a member of any organisation.");
 
-  deps.limits.byAccount.reset(email);
+  await deps.limits.byAccount.reset(email);
   const session = await createSession(deps.prisma, {
     userId: user.id,
     orgId: membership.orgId,
     ttlMs: deps.sessionTtlMs,
     ip: input.ip,
     userAgent: input.userAgent,
+  });
+  await recordAudit(deps.prisma, {
+    orgId: membership.orgId,
+    principal: { kind: "session", userId: user.id, credentialId: session.handle },
+    action: "auth.signed_in",
+    target: `user:${user.id}`,
+    ip: input.ip,
+    data: { userAgent: input.userAgent?.slice(0, 200) ?? null },
   });
   return {
     ...session,
@@ -97,4 +112,36 @@ export async function describeSession(prisma: PrismaClient, session: { userId: s
     prisma.organization.findUnique({ where: { id: session.orgId }, select: { id: true, name: true, slug: true } }),
   ]);
   return user && org ? { user, org } : null;
+}
+
+/**
+ * A failed sign-in against a known account, in the audit log of each of its organisations
+ * (attempts on unknown emails belong to no organisation: they are only logged and throttled).
+ */
+async function auditSignIn(
+  prisma: PrismaClient,
+  userId: string,
+  action: string,
+  ip: string,
+  data: Record<string, unknown>,
+): Promise<void> {
+  const orgs = await prisma.orgMember.findMany({ where: { userId }, select: { orgId: true } });
+  for (const { orgId } of orgs) {
+    await recordAudit(prisma, { orgId, principal: null, action, target: `user:${userId}`, ip, data });
+  }
+}
+
+/** Changes the password after checking the current one, and ends the user's other sessions. */
+export async function changePassword(
+  prisma: PrismaClient,
+  input: { userId: string; keepHandle: string; currentPassword: string; newPassword: string },
+): Promise<{ endedSessions: number }> {
+  const user = await prisma.user.findUnique({ where: { id: input.userId } });
+  if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    throw new AppError("unauthorized", "The current password is wrong.");
+  }
+  if (input.newPassword.length < 12) throw new AppError("invalid", "newPassword: use at least 12 characters.");
+  await prisma.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(input.newPassword) } });
+  const { count } = await prisma.session.deleteMany({ where: { userId: user.id, handle: { not: input.keepHandle } } });
+  return { endedSessions: count };
 }

@@ -5,13 +5,13 @@
  * CORS preflight, which is never granted) and a browser's Origin must be ours.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { permissionForCommand, roleHasPermission } from "../access/permissions.js";
-import { readCookie, SESSION_COOKIE } from "../auth/cookies.js";
+import { permissionForCommand } from "../access/permissions.js";
+import { holdsAnywhere } from "../access/principal.js";
 import { originProblem } from "../auth/csrf.js";
-import { findSession } from "../auth/sessions.js";
 import { AppError, toAppError } from "../errors.js";
 import { clientIp, sendAppError, sendJson } from "../http/json.js";
 import type { Services } from "../services.js";
+import { resolveCaller } from "../trpc/context.js";
 import { MAX_BLOB_BYTES, storeBlob } from "./blobs.js";
 
 export const BLOB_UPLOAD_PATH = "/api/blobs";
@@ -27,9 +27,9 @@ export async function handleBlobUpload(
   const log = deps.log.child({ route: "blob-upload", ip });
   try {
     if (req.method !== "POST") throw new AppError("invalid", "use POST");
-    const session = await findSession(deps.prisma, readCookie(req.headers.cookie, SESSION_COOKIE));
+    const session = await resolveCaller(deps, req);
     if (!session) throw new AppError("unauthorized", "Sign in first.");
-    if (!roleHasPermission(session.role, permissionForCommand("image.build"))) {
+    if (!holdsAnywhere(session, permissionForCommand("image.build"))) {
       throw new AppError("forbidden", "Your role does not allow building images.");
     }
     const contentType = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase() ?? "";
@@ -46,7 +46,7 @@ export async function handleBlobUpload(
       data: {
         orgId: session.orgId,
         actorId: session.userId,
-        actor: `user:${session.userId}`,
+        actor: session.kind === "token" ? `token:${session.credentialId}` : `user:${session.userId}`,
         action: "blob.uploaded",
         target: `blob:${ref.blobId}`,
         ip,

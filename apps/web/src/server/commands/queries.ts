@@ -8,6 +8,8 @@ export interface ListCommandsInput {
   hostId?: string;
   state?: CommandState;
   limit: number;
+  /** Only commands of hosts in these teams (access/scope.ts teamsWith); "all" or absent: every team. */
+  teams?: "all" | string[];
 }
 
 export async function listCommands(
@@ -20,7 +22,12 @@ export async function listCommands(
     if (!host) throw new AppError("not_found", "No such host.");
   }
   const rows = await prisma.command.findMany({
-    where: { orgId, ...(input.hostId ? { hostId: input.hostId } : {}), ...(input.state ? { state: input.state } : {}) },
+    where: {
+      orgId,
+      ...(input.hostId ? { hostId: input.hostId } : {}),
+      ...(input.state ? { state: input.state } : {}),
+      ...(input.teams && input.teams !== "all" ? { host: { teamId: { in: input.teams } } } : {}),
+    },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: input.limit,
     include: { host: { select: { name: true } } },

@@ -28,14 +28,15 @@ export interface ReplicaCount {
   leaving?: readonly string[];
 }
 
-/** Every host of the organisation, as the scheduler needs it. */
+/** Every host of the organisation (of one team when `teamId` is given), as the scheduler needs it. */
 export async function loadSchedulerHosts(
   deps: Deps,
   orgId: string,
   count: ReplicaCount | null,
+  teamId?: string,
 ): Promise<SchedulerHost[]> {
   const hosts = await deps.prisma.host.findMany({
-    where: { orgId },
+    where: { orgId, ...(teamId ? { teamId } : {}) },
     select: { id: true, name: true, status: true, labels: true, cpuCores: true, memoryBytes: true },
   });
   if (hosts.length === 0) return [];

@@ -56,6 +56,8 @@ export const previewPlacementInput = z.object({
   hostSelector: placementFields.hostSelector.default({}),
   /** Preview as an update of this deployment: its replicas count as already placed. */
   deploymentId: idSchema.optional(),
+  /** The team whose hosts it would run on (default: the deployment's team, else every team). */
+  teamId: idSchema.optional(),
 });
 export type PreviewPlacementInput = z.infer<typeof previewPlacementInput>;
 

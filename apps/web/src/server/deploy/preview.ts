@@ -29,14 +29,22 @@ export async function previewPlacement(
   orgId: string,
   input: PreviewPlacementInput,
 ): Promise<PlacementPreview> {
+  let teamId = input.teamId;
   if (input.deploymentId) {
     const found = await deps.prisma.deployment.findFirst({
       where: { id: input.deploymentId, orgId },
-      select: { id: true },
+      select: { id: true, teamId: true },
     });
     if (!found) throw new AppError("not_found", "No such deployment.");
+    teamId ??= found.teamId;
   }
-  const hosts = await loadSchedulerHosts(deps, orgId, input.deploymentId ? { deploymentId: input.deploymentId } : null);
+  // A team's replicas run on its own hosts (see rollout.ts), so only those are shown.
+  const hosts = await loadSchedulerHosts(
+    deps,
+    orgId,
+    input.deploymentId ? { deploymentId: input.deploymentId } : null,
+    teamId,
+  );
   const placement = {
     hosts,
     count: input.replicas,

@@ -124,7 +124,8 @@ async function replaceNextOldReplica(deps: DeployDeps, d: LoadedDeployment, live
 
 /** Host ids for `count` new replicas, or the scheduler's reason when they do not fit. */
 async function place(deps: DeployDeps, d: Deployment, count: number, leaving: string[]): Promise<string[] | string> {
-  const hosts = await loadSchedulerHosts(deps, d.orgId, { deploymentId: d.id, leaving });
+  // A team's replicas run on that team's hosts only (access scoping, issue #7).
+  const hosts = await loadSchedulerHosts(deps, d.orgId, { deploymentId: d.id, leaving }, d.teamId);
   const result = placeReplicas({
     hosts,
     count,

@@ -11,15 +11,21 @@ export interface FleetSummary {
   memory: { usedBytes: number; totalBytes: number };
 }
 
-export async function getFleetSummary(deps: Pick<Services, "prisma" | "pool">, orgId: string): Promise<FleetSummary> {
+/** `teams`: the teams whose hosts the caller may read (access/scope.ts teamsWith). */
+export async function getFleetSummary(
+  deps: Pick<Services, "prisma" | "pool">,
+  orgId: string,
+  teams: "all" | string[] = "all",
+): Promise<FleetSummary> {
+  const teamFilter = teams === "all" ? {} : { teamId: { in: teams } };
   const [hosts, workloads] = await Promise.all([
     deps.prisma.host.findMany({
-      where: { orgId },
+      where: { orgId, ...teamFilter },
       select: { id: true, status: true, cpuCores: true, memoryBytes: true },
     }),
     deps.prisma.workload.groupBy({
       by: ["kind", "state"],
-      where: { removedAt: null, host: { orgId } },
+      where: { removedAt: null, host: { orgId, ...teamFilter } },
       _count: { _all: true },
     }),
   ]);

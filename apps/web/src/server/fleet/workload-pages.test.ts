@@ -184,6 +184,7 @@ describe("fleet.workload", () => {
       updatedAt: expect.any(String),
       removedAt: null,
       host: { id: hostA, name: "alpha", status: "online", cpuCores: 8, intervalMs: 5000 },
+      teamId: t.owner.teamId,
       lease: null,
       now: expect.objectContaining({ cpuCores: 0.75, netRxBps: 10, diskWriteBps: 40 }),
     });

@@ -9,11 +9,13 @@ import { Server as Engine } from "engine.io";
 import { Server, type Socket } from "socket.io";
 import { z } from "zod";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/live-events.js";
+import { teamScopedWhere, teamsWith } from "../access/scope.js";
 import { readCookie, SESSION_COOKIE } from "../auth/cookies.js";
 import { originProblem } from "../auth/csrf.js";
 import { findSession, type SessionInfo } from "../auth/sessions.js";
 import type { Services } from "../services.js";
 import { hostRoom, type LivePublisher, orgRoom } from "./publisher.js";
+import { createDeploymentTeamLookup, createHostTeamLookup, teamRoom } from "./team-rooms.js";
 
 export const LIVE_PATH = "/socket.io/";
 
@@ -37,6 +39,7 @@ export interface LiveServer {
 export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config">): LiveServer {
   const log = deps.log.child({ component: "live" });
   const trustedOrigins = deps.config.publicUrl ? [deps.config.publicUrl] : [];
+  const limits = { ttlMs: deps.config.sessionTtlMs, idleMs: deps.config.sessionIdleMs };
   const engine = new Engine({
     pingInterval: 25_000,
     pingTimeout: 20_000,
@@ -54,7 +57,7 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
 
   io.use((socket, next) => {
     const token = readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
-    findSession(deps.prisma, token).then(
+    findSession(deps.prisma, token, limits).then(
       (session) => {
         if (!session || !token) return next(new Error("unauthorized"));
         socket.data.session = session;
@@ -70,7 +73,11 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
 
   io.on("connection", (socket: LiveSocket) => {
     const { session } = socket.data;
-    void socket.join(orgRoom(session.orgId));
+    // The organisation room carries every update: only for those who may read every team.
+    // Others join their teams' rooms, which carry the updates of those teams' hosts.
+    const readable = teamsWith(session, "fleet.read");
+    if (readable === "all") void socket.join(orgRoom(session.orgId));
+    else for (const teamId of readable) void socket.join(teamRoom(teamId));
     socket.on("subscribe", (room, ack) => {
       const reply = typeof ack === "function" ? ack : () => {};
       subscribe(socket, room).then(reply, (err: unknown) => {
@@ -88,13 +95,13 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     const parsed = roomSchema.safeParse(room);
     if (!parsed.success) return { ok: false, error: "invalid" };
     // Re-check the session: it may have been signed out or expired since the socket connected.
-    const session = await findSession(deps.prisma, socket.data.token);
+    const session = await findSession(deps.prisma, socket.data.token, limits);
     if (!session) {
       socket.disconnect(true);
       return { ok: false, error: "unauthorized" };
     }
     const host = await deps.prisma.host.findFirst({
-      where: { id: parsed.data.id, orgId: session.orgId },
+      where: { id: parsed.data.id, ...teamScopedWhere(session, "fleet.read") },
       select: { id: true },
     });
     if (!host) return { ok: false, error: "not_found" };
@@ -102,17 +109,54 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     return { ok: true };
   }
 
+  const teamOfHost = createHostTeamLookup(deps.prisma);
+  const teamOfDeployment = createDeploymentTeamLookup(deps.prisma);
+  /**
+   * Emits an update to the org-wide readers at once, and to a team's room once the object's
+   * team is known (null: no single team may see it, e.g. a migration between two teams' hosts).
+   */
+  function toReaders(orgId: string, team: () => Promise<string | null>, emit: (rooms: string[]) => void) {
+    emit([orgRoom(orgId)]);
+    team().then(
+      (teamId) => {
+        if (teamId) emit([teamRoom(teamId)]);
+      },
+      (err: unknown) => log.warn({ err }, "live: team lookup failed"),
+    );
+  }
+  const toHostReaders = (orgId: string, hostId: string, emit: (rooms: string[]) => void) =>
+    toReaders(orgId, () => teamOfHost(hostId), emit);
+  async function teamOfMigration(sourceHostId: string, targetHostId: string): Promise<string | null> {
+    const [from, to] = await Promise.all([teamOfHost(sourceHostId), teamOfHost(targetHostId)]);
+    return from === to ? from : null;
+  }
+
   const publisher: LivePublisher = {
-    hostMetrics: (orgId, event) => io.to(orgRoom(orgId)).emit("host:metrics", event),
-    hostStatus: (orgId, event) => io.to(orgRoom(orgId)).emit("host:status", event),
-    hostInventory: (orgId, event) => io.to(orgRoom(orgId)).emit("host:inventory", event),
+    hostMetrics: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("host:metrics", event)),
+    hostStatus: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("host:status", event)),
+    hostInventory: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("host:inventory", event)),
     workloadMetrics: (event) => io.to(hostRoom(event.hostId)).emit("workload:metrics", event),
-    commandUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("command:update", event),
+    commandUpdate: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("command:update", event)),
     // Output can be heavy (a followed log): only browsers watching that host get it.
     commandOutput: (event) => io.to(hostRoom(event.hostId)).emit("command:output", event),
-    deploymentUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("deployment:update", event),
-    migrationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("migration:update", event),
-    evacuationUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("evacuation:update", event),
+    deploymentUpdate: (orgId, event) =>
+      toReaders(
+        orgId,
+        () => teamOfDeployment(event.id),
+        (rooms) => io.to(rooms).emit("deployment:update", event),
+      ),
+    migrationUpdate: (orgId, event) =>
+      toReaders(
+        orgId,
+        () => teamOfMigration(event.sourceHostId, event.targetHostId),
+        (rooms) => io.to(rooms).emit("migration:update", event),
+      ),
+    evacuationUpdate: (orgId, event) =>
+      toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("evacuation:update", event)),
     planUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("plan:update", event),
   };
 

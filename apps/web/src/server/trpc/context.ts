@@ -1,4 +1,8 @@
-/** The tRPC context: who is calling (from the session cookie), from where, and a request logger. */
+/**
+ * The tRPC context: who is calling (an API token from `Authorization: Bearer`, else the session
+ * cookie), from where, and a request logger. A request that presents a bearer token is judged
+ * by that token alone: a bad one does not fall back to the cookie.
+ */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readCookie, SESSION_COOKIE } from "../auth/cookies.js";
@@ -6,6 +10,7 @@ import { findSession, type SessionInfo } from "../auth/sessions.js";
 import { clientIp } from "../http/json.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
+import { bearerToken, findTokenPrincipal } from "../tokens/api-tokens.js";
 
 export interface RequestInfo {
   contentType: string | undefined;
@@ -34,8 +39,8 @@ function isSecure(req: IncomingMessage, publicUrl: string | null): boolean {
 
 export function createContextFactory(services: Services) {
   return async ({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<Context> => {
+    const session = await resolveCaller(services, req);
     const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
-    const session = await findSession(services.prisma, cookieToken);
     const ip = clientIp(req);
     const log = services.log.child({ reqId: randomUUID().slice(0, 8), userId: session?.userId });
     return {
@@ -54,4 +59,21 @@ export function createContextFactory(services: Services) {
       },
     };
   };
+}
+
+/** The principal of a request: its bearer token if it has one, otherwise its session cookie. */
+export async function resolveCaller(
+  services: Pick<Services, "prisma" | "config">,
+  req: IncomingMessage,
+): Promise<SessionInfo | null> {
+  const authorization = req.headers.authorization;
+  if (authorization !== undefined) {
+    const token = bearerToken(authorization);
+    return token ? findTokenPrincipal(services.prisma, token) : null;
+  }
+  const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
+  return findSession(services.prisma, cookieToken, {
+    ttlMs: services.config.sessionTtlMs,
+    idleMs: services.config.sessionIdleMs,
+  });
 }

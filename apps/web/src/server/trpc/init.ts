@@ -1,22 +1,23 @@
 /**
- * The tRPC building blocks. Every procedure is made with `permission(name)`, which records
- * the permission in the procedure's meta; one middleware enforces it (and fails closed when
- * a procedure declares none), checks CSRF on mutations and maps AppError codes.
+ * The tRPC building blocks. Every procedure is made with `permission(name, targets?)`, which
+ * records the permission (and the input fields naming the objects it acts on) in the
+ * procedure's meta; one middleware enforces them (and fails closed when a procedure declares
+ * none), checks CSRF on mutations, audits every mutation and every refusal, and maps AppError codes.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
-import {
-  isPublicPermission,
-  type Permission,
-  type PublicPermission,
-  roleHasPermission,
-} from "../access/permissions.js";
+import { AccessDenied, authorize } from "../access/authorize.js";
+import { isPublicPermission, type Permission, type PublicPermission } from "../access/permissions.js";
+import { fieldOf, type TargetSpec } from "../access/targets.js";
+import { recordAudit } from "../audit/record.js";
 import { csrfProblem } from "../auth/csrf.js";
 import { AppError, trpcCodeOf } from "../errors.js";
 import type { Context } from "./context.js";
 
 export interface ProcedureMeta {
   permission?: Permission;
+  /** The objects the procedure acts on, checked against the caller's teams before it runs. */
+  targets?: readonly TargetSpec[];
 }
 
 const t = initTRPC
@@ -32,7 +33,8 @@ const t = initTRPC
       return {
         ...shape,
         message: hidden ? "Something went wrong on the server" : (invalid ?? shape.message),
-        data: { ...shape.data, appCode, stack: undefined },
+        // `denied`: refused by the access check (not by the domain), for clients and the matrix test.
+        data: { ...shape.data, appCode, denied: error.cause instanceof AccessDenied, stack: undefined },
       };
     },
   });
@@ -47,13 +49,14 @@ function readableIssues(error: ZodError): string {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Turns an AppError thrown by domain code into the matching tRPC error, keeping the message. */
-const guard = t.middleware(async ({ ctx, meta, type, path, next }) => {
+/** Enforces the declared permission and targets, then maps an AppError thrown by domain code. */
+const guard = t.middleware(async ({ ctx, meta, type, path, next, getRawInput }) => {
   const needed = meta?.permission;
   if (!needed) {
     ctx.log.error({ path }, "procedure declares no permission");
     throw new TRPCError({ code: "FORBIDDEN", message: "This operation is not available." });
   }
+  const input = needed && meta.targets?.length ? await getRawInput().catch(() => undefined) : undefined;
   if (type === "mutation") {
     const problem = csrfProblem({
       contentType: ctx.request.contentType,
@@ -61,21 +64,58 @@ const guard = t.middleware(async ({ ctx, meta, type, path, next }) => {
       host: ctx.request.host,
       trustedOrigins: ctx.services.config.publicUrl ? [ctx.services.config.publicUrl] : [],
     });
-    if (problem) throw new TRPCError({ code: "FORBIDDEN", message: `Request refused: ${problem}.` });
-  }
-  if (!isPublicPermission(needed)) {
-    if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
-    if (!roleHasPermission(ctx.session.role, needed)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Your role does not allow this." });
+    if (problem) {
+      const denied = new AccessDenied("FORBIDDEN", `Request refused: ${problem}.`);
+      await auditCall(ctx, path, "denied", meta, input, "CSRF");
+      throw new TRPCError({ code: "FORBIDDEN", message: denied.message, cause: denied });
     }
   }
-  const result = await next();
+  let session = ctx.session;
+  try {
+    session = await authorize(ctx.services.prisma, ctx.session, needed, meta.targets ?? [], input);
+  } catch (err) {
+    if (!(err instanceof AccessDenied)) throw err;
+    await auditCall(ctx, path, "denied", meta, input, err.code);
+    throw new TRPCError({ code: err.code, message: err.message, cause: err });
+  }
+  const result = await next({ ctx: { session } });
+  if (type === "mutation") await auditCall({ ...ctx, session }, path, result.ok ? "ok" : "failed", meta, input);
   if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
     throw new TRPCError({ code: trpcCodeOf(cause.code), message: cause.message, cause });
   }
   return result;
 });
+
+/** One audit entry per mutation (and per refused call): `<path>` with its outcome and first target. */
+async function auditCall(
+  ctx: Context,
+  path: string,
+  outcome: "ok" | "failed" | "denied",
+  meta: ProcedureMeta | undefined,
+  input: unknown,
+  code?: string,
+): Promise<void> {
+  if (!ctx.session) {
+    // No organisation to file it under (signing in is audited by the sign-in itself).
+    if (outcome === "denied") ctx.log.warn({ path, ip: ctx.ip, code }, "anonymous request refused");
+    return;
+  }
+  const spec = meta?.targets?.[0];
+  const targetValue = spec ? fieldOf(input, spec.field) : undefined;
+  try {
+    await recordAudit(ctx.services.prisma, {
+      orgId: ctx.session.orgId,
+      principal: ctx.session,
+      action: outcome === "denied" ? `denied:${path}` : `call:${path}`,
+      target: spec && typeof targetValue === "string" ? `${spec.kind}:${targetValue}` : null,
+      ip: ctx.ip,
+      data: { outcome, ...(code ? { code } : {}) },
+    });
+  } catch (err) {
+    ctx.log.error({ err, path }, "audit entry not written");
+  }
+}
 
 export const publicProcedure = t.procedure.use(guard);
 
@@ -84,11 +124,23 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { session: ctx.session } });
 });
 
-/** A procedure builder that needs `name`: public permissions give a publicProcedure, others an authed one. */
+/**
+ * A procedure builder that needs `name`: public permissions give a publicProcedure, others an
+ * authed one. `targets` names the input fields holding the ids of what it acts on (a host, a
+ * workload ...): the caller must hold `name` in those objects' teams, or gets NOT_FOUND.
+ */
 export function permission(name: PublicPermission): typeof publicProcedure;
-export function permission(name: Exclude<Permission, PublicPermission>): typeof authedProcedure;
-export function permission(name: Permission) {
+export function permission(
+  name: Exclude<Permission, PublicPermission>,
+  ...targets: readonly TargetSpec[]
+): typeof authedProcedure;
+export function permission(name: Permission, ...targets: readonly TargetSpec[]) {
   return isPublicPermission(name)
     ? publicProcedure.meta({ permission: name })
-    : authedProcedure.meta({ permission: name });
+    : authedProcedure.meta({ permission: name, targets });
+}
+
+/** Shorthand for a target spec: `on("host", "hostId")`. */
+export function on(kind: TargetSpec["kind"], field: string, whenAbsent?: TargetSpec["whenAbsent"]): TargetSpec {
+  return { kind, field, whenAbsent };
 }

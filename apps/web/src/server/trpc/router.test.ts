@@ -23,11 +23,17 @@ describe("every tRPC procedure declares a permission", () => {
     }
   });
 
-  it("keeps public procedures to signing in and out", () => {
+  it("keeps public procedures to signing in and out, and accepting an invitation", () => {
     const publicPaths = procedures
       .filter(([, p]) => isPublicPermission(p._def.meta?.permission ?? ""))
       .map(([path]) => path);
-    expect(publicPaths.sort()).toEqual(["auth.me", "auth.signIn", "auth.signOut"]);
+    expect(publicPaths.sort()).toEqual([
+      "auth.me",
+      "auth.signIn",
+      "auth.signOut",
+      "invitations.accept",
+      "invitations.preview",
+    ]);
   });
 
   it("lets viewers read the fleet but not enrol hosts", () => {

@@ -5,6 +5,7 @@
  */
 import { commandSchema } from "@flotilla/protocol";
 import { z } from "zod";
+import { teamsWith } from "../../access/scope.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import { cancelCommand } from "../../commands/cancel-command.js";
 import { MAX_DEADLINE_MS, MIN_DEADLINE_MS } from "../../commands/command-view.js";
@@ -12,7 +13,7 @@ import { getCommand, listCommands } from "../../commands/queries.js";
 import { type CommandContext, requestCommand } from "../../commands/request-command.js";
 import { COMMAND_STATES } from "../../commands/state-machine.js";
 import type { Context } from "../context.js";
-import { permission, router } from "../init.js";
+import { on, permission, router } from "../init.js";
 
 const idSchema = z.string().min(1).max(200);
 
@@ -27,7 +28,7 @@ function commandContext(ctx: Context & { session: SessionInfo }): CommandContext
 }
 
 export const commandsRouter = router({
-  request: permission("workloads.operate")
+  request: permission("workloads.operate", on("host", "hostId"))
     .input(
       z.object({
         hostId: idSchema,
@@ -38,7 +39,7 @@ export const commandsRouter = router({
     )
     .mutation(({ ctx, input }) => requestCommand(commandContext(ctx), input)),
 
-  list: permission("fleet.read")
+  list: permission("fleet.read", on("host", "hostId"))
     .input(
       z
         .object({
@@ -48,13 +49,15 @@ export const commandsRouter = router({
         })
         .default({ limit: 50 }),
     )
-    .query(({ ctx, input }) => listCommands(ctx.services.prisma, ctx.session.orgId, input)),
+    .query(({ ctx, input }) =>
+      listCommands(ctx.services.prisma, ctx.session.orgId, { ...input, teams: teamsWith(ctx.session, "fleet.read") }),
+    ),
 
-  get: permission("fleet.read")
+  get: permission("fleet.read", on("command", "id"))
     .input(z.object({ id: idSchema }))
     .query(({ ctx, input }) => getCommand(ctx.services.prisma, ctx.session.orgId, input.id)),
 
-  cancel: permission("workloads.operate")
+  cancel: permission("workloads.operate", on("command", "id"))
     .input(z.object({ id: idSchema }))
     .mutation(({ ctx, input }) => cancelCommand(commandContext(ctx), input.id)),
 });

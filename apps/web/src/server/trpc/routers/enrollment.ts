@@ -1,10 +1,10 @@
 /** enrollment.*: one-time tokens for enrolling hosts. */
 import { z } from "zod";
 import { createEnrollmentTokenForUser } from "../../enrollment/create-token.js";
-import { permission, router } from "../init.js";
+import { on, permission, router } from "../init.js";
 
 export const enrollmentRouter = router({
-  createToken: permission("hosts.enroll")
+  createToken: permission("hosts.enroll", on("team", "teamId", "everyTeam"))
     .input(
       z
         .object({

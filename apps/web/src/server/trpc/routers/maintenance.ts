@@ -1,10 +1,11 @@
 /** maintenance.*: take a host out of placement, evacuate it, follow that, put it back (see server/maintenance). */
 import { z } from "zod";
+import { keepVisibleByHost } from "../../access/scope.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import type { CommandContext } from "../../commands/request-command.js";
 import { enterMaintenance, getMaintenance, leaveMaintenance, listEvacuations } from "../../maintenance/maintenance.js";
 import type { Context } from "../context.js";
-import { permission, router } from "../init.js";
+import { on, permission, router } from "../init.js";
 
 const idSchema = z.string().min(1).max(200);
 
@@ -20,7 +21,7 @@ function maintenanceContext(ctx: Context & { session: SessionInfo }): CommandCon
 
 export const maintenanceRouter = router({
   /** Evacuating also needs migrations.run (checked in the domain: the permission depends on `evacuate`). */
-  enter: permission("hosts.manage")
+  enter: permission("hosts.manage", on("host", "hostId"))
     .input(
       z.object({
         hostId: idSchema,
@@ -32,19 +33,22 @@ export const maintenanceRouter = router({
     )
     .mutation(({ ctx, input }) => enterMaintenance(maintenanceContext(ctx), input)),
 
-  leave: permission("hosts.manage")
+  leave: permission("hosts.manage", on("host", "hostId"))
     .input(z.object({ hostId: idSchema }))
     .mutation(({ ctx, input }) => leaveMaintenance(maintenanceContext(ctx), input.hostId)),
 
-  get: permission("fleet.read")
+  get: permission("fleet.read", on("host", "hostId"))
     .input(z.object({ hostId: idSchema }))
     .query(({ ctx, input }) => getMaintenance(maintenanceContext(ctx), input.hostId)),
 
-  list: permission("fleet.read")
+  list: permission("fleet.read", on("host", "hostId"))
     .input(
       z
         .object({ hostId: idSchema.optional(), limit: z.number().int().min(1).max(200).default(50) })
         .default({ limit: 50 }),
     )
-    .query(({ ctx, input }) => listEvacuations(maintenanceContext(ctx), input.hostId, input.limit)),
+    .query(async ({ ctx, input }) => {
+      const rows = await listEvacuations(maintenanceContext(ctx), input.hostId, input.limit);
+      return keepVisibleByHost(ctx.services.prisma, ctx.session, "fleet.read", rows, (e) => e.hostId);
+    }),
 });

@@ -1,10 +1,11 @@
 /** migrations.*: move a VM (live) or a container (cold) to another host, follow it, cancel it (see server/migrations). */
 import { z } from "zod";
+import { keepVisibleByHost } from "../../access/scope.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import type { CommandContext } from "../../commands/request-command.js";
 import { cancelMigration, getMigration, listMigrations, startMigration } from "../../migrations/migrations.js";
 import type { Context } from "../context.js";
-import { permission, router } from "../init.js";
+import { on, permission, router } from "../init.js";
 
 const idSchema = z.string().min(1).max(200);
 
@@ -19,7 +20,7 @@ function migrationContext(ctx: Context & { session: SessionInfo }): CommandConte
 }
 
 export const migrationsRouter = router({
-  start: permission("migrations.run")
+  start: permission("migrations.run", on("workload", "workloadId"), on("host", "targetHostId"))
     .input(
       z.object({
         workloadId: idSchema,
@@ -37,19 +38,24 @@ export const migrationsRouter = router({
     )
     .mutation(({ ctx, input }) => startMigration(migrationContext(ctx), input)),
 
-  list: permission("fleet.read")
+  list: permission("fleet.read", on("workload", "workloadId"))
     .input(
       z
         .object({ workloadId: idSchema.optional(), limit: z.number().int().min(1).max(200).default(50) })
         .default({ limit: 50 }),
     )
-    .query(({ ctx, input }) => listMigrations(migrationContext(ctx), input.workloadId, input.limit)),
+    .query(async ({ ctx, input }) => {
+      const rows = await listMigrations(migrationContext(ctx), input.workloadId, input.limit);
+      const { prisma } = ctx.services;
+      const fromVisible = await keepVisibleByHost(prisma, ctx.session, "fleet.read", rows, (m) => m.sourceHostId);
+      return keepVisibleByHost(prisma, ctx.session, "fleet.read", fromVisible, (m) => m.targetHostId);
+    }),
 
-  get: permission("fleet.read")
+  get: permission("fleet.read", on("migration", "id"))
     .input(z.object({ id: idSchema }))
     .query(({ ctx, input }) => getMigration(migrationContext(ctx), input.id)),
 
-  cancel: permission("migrations.run")
+  cancel: permission("migrations.run", on("migration", "id"))
     .input(z.object({ id: idSchema, reason: z.string().max(500).optional() }))
     .mutation(({ ctx, input }) => cancelMigration(migrationContext(ctx), input.id, input.reason)),
 });

@@ -1,5 +1,6 @@
 /** plans.*: consolidation plans — build, review, approve (role-gated), follow, cancel (see server/plans). */
 import { z } from "zod";
+import { keepVisiblePlans } from "../../access/plan-scope.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import { listScopes, setHostGroup } from "../../plans/host-groups.js";
 import { hostGroupSchema, planOptionsSchema, planScopeSchema } from "../../plans/plan-input.js";
@@ -13,7 +14,7 @@ import {
   type PlansContext,
 } from "../../plans/plans.js";
 import type { Context } from "../context.js";
-import { permission, router } from "../init.js";
+import { on, permission, router } from "../init.js";
 
 const idSchema = z.string().min(1).max(200);
 
@@ -29,7 +30,7 @@ function plansContext(ctx: Context & { session: SessionInfo }): PlansContext {
 }
 
 export const plansRouter = router({
-  create: permission("plans.create")
+  create: permission("plans.create", on("planScope", "scope", "everyTeam"))
     .input(
       planOptionsSchema.extend({
         scope: planScopeSchema.default("all"),
@@ -40,19 +41,21 @@ export const plansRouter = router({
     )
     .mutation(({ ctx, input }) => createPlan(plansContext(ctx), input)),
 
-  get: permission("fleet.read")
+  get: permission("fleet.read", on("plan", "id"))
     .input(z.object({ id: idSchema }))
     .query(({ ctx, input }) => getPlan(plansContext(ctx), input.id)),
 
   list: permission("fleet.read")
     .input(z.object({ limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 }))
-    .query(({ ctx, input }) => listPlans(plansContext(ctx), input.limit)),
+    .query(async ({ ctx, input }) =>
+      keepVisiblePlans(ctx.services.prisma, ctx.session, await listPlans(plansContext(ctx), input.limit)),
+    ),
 
-  approve: permission("plans.approve")
+  approve: permission("plans.approve", on("plan", "id"))
     .input(z.object({ id: idSchema }))
     .mutation(({ ctx, input }) => approvePlan(plansContext(ctx), input.id)),
 
-  cancel: permission("plans.approve")
+  cancel: permission("plans.approve", on("plan", "id"))
     .input(z.object({ id: idSchema }))
     .mutation(({ ctx, input }) => cancelPlan(plansContext(ctx), input.id)),
 
@@ -65,7 +68,7 @@ export const plansRouter = router({
     .mutation(({ ctx, input }) => setHostGroup(plansContext(ctx), input.hostIds, input.group)),
 
   /** Labels an emptied host `flotilla.standby`: later plans keep it empty. Powers nothing down. */
-  markStandby: permission("hosts.manage")
+  markStandby: permission("hosts.manage", on("host", "hostId"))
     .input(z.object({ hostId: idSchema }))
     .mutation(({ ctx, input }) => markStandby(plansContext(ctx), input.hostId)),
 });

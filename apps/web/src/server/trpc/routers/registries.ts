@@ -8,7 +8,7 @@ import {
   setCredential,
 } from "../../registries/credentials.js";
 import type { Context } from "../context.js";
-import { permission, router } from "../init.js";
+import { on, permission, router } from "../init.js";
 
 /** host[:port] as in an image reference: "docker.io", "ghcr.io", "127.0.0.1:5000", "localhost:5000". */
 const registrySchema = z
@@ -43,7 +43,7 @@ export const registriesRouter = router({
     )
     .mutation(({ ctx, input }) => setCredential(registryContext(ctx), input)),
 
-  remove: permission("registries.manage")
+  remove: permission("registries.manage", on("registryCredential", "id"))
     .input(z.object({ id: z.string().min(1).max(200) }))
     .mutation(async ({ ctx, input }) => {
       await removeCredential(registryContext(ctx), input.id);
