@@ -5,14 +5,24 @@
  */
 import type { ByteCounters } from "../../collectors/proc-parsers.js";
 
-/** Flat "key value" files: memory.stat (both versions), cpu.stat (v2). */
-export function parseFlatKeyed(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const [key, value] = line.trim().split(/\s+/);
-    if (key && value !== undefined && /^\d+$/.test(value)) out.set(key, Number(value));
+/**
+ * One key of a flat "key value" file (memory.stat of both versions, cpu.stat of v2), found in place: memory.stat is read every tick for every
+ * container and the memory figure needs one of its ~40 lines, so no per-line strings or Map.
+ * Undefined when the key is missing or its value is not a whole number.
+ */
+export function flatKeyedValue(text: string, key: string): number | undefined {
+  for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
+    if ((at > 0 && text.charCodeAt(at - 1) !== 10) || text.charCodeAt(at + key.length) !== 32) continue;
+    let end = at + key.length + 1;
+    let value = 0;
+    for (let c = text.charCodeAt(end); c >= 48 && c <= 57; c = text.charCodeAt(++end)) value = value * 10 + c - 48;
+    const next = text.charCodeAt(end);
+    // A whole number ends the line (or the file); anything else (a sign, a dot) is not one.
+    return end > at + key.length + 1 && (Number.isNaN(next) || next === 10 || next === 13 || next === 32)
+      ? value
+      : undefined;
   }
-  return out;
+  return undefined;
 }
 
 function parseNumber(text: string, file: string): number {
@@ -28,7 +38,7 @@ export function cpuNsV1(cpuacctUsage: string): number {
 
 /** v2 cpu.stat: usage_usec, in nanoseconds. */
 export function cpuNsV2(cpuStat: string): number {
-  const usec = parseFlatKeyed(cpuStat).get("usage_usec");
+  const usec = flatKeyedValue(cpuStat, "usage_usec");
   if (usec === undefined) throw new Error("cpu.stat: no usage_usec");
   return usec * 1000;
 }
@@ -39,14 +49,14 @@ export function cpuNsV2(cpuStat: string): number {
  */
 export function memoryUsedV1(usageInBytes: string, memoryStat: string): number {
   const usage = parseNumber(usageInBytes, "memory.usage_in_bytes");
-  const inactive = parseFlatKeyed(memoryStat).get("total_inactive_file");
+  const inactive = flatKeyedValue(memoryStat, "total_inactive_file");
   return inactive !== undefined && inactive < usage ? usage - inactive : usage;
 }
 
 /** v2: memory.current minus inactive_file. */
 export function memoryUsedV2(memoryCurrent: string, memoryStat: string): number {
   const usage = parseNumber(memoryCurrent, "memory.current");
-  const inactive = parseFlatKeyed(memoryStat).get("inactive_file");
+  const inactive = flatKeyedValue(memoryStat, "inactive_file");
   return inactive !== undefined && inactive < usage ? usage - inactive : usage;
 }
 

@@ -60,17 +60,19 @@ export async function openCgroupReader(
     const [cpuFile, usageFile, statFile, ioFile, netFile] = await Promise.all(
       [paths.cpu, paths.memUsage, paths.memStat, paths.io, paths.net].map(openOne),
     );
+    const files = [cpuFile, usageFile, statFile, ioFile, netFile];
+    const v1 = (c: CgroupCandidate) => c.version === 1;
     const reader: CounterReader = {
+      // Synchronous inside: see readWhole. One promise per container, not one per file.
       async read() {
-        const [cpuText, usage, stat, ioText, netText] = await Promise.all(
-          [cpuFile, usageFile, statFile, ioFile, netFile].map((h) => (h ? readWhole(h) : Promise.resolve(""))),
+        const [cpuText = "", usage = "", stat = "", ioText = "", netText = ""] = files.map((h) =>
+          h ? readWhole(h) : "",
         );
-        const v1 = (c: CgroupCandidate) => c.version === 1;
         return {
-          cpuNs: v1(cpu) ? cpuNsV1(cpuText ?? "") : cpuNsV2(cpuText ?? ""),
-          memUsedBytes: v1(memory) ? memoryUsedV1(usage ?? "", stat ?? "") : memoryUsedV2(usage ?? "", stat ?? ""),
-          disk: !io ? new Map() : v1(io) ? blkioBytesV1(ioText ?? "") : ioBytesV2(ioText ?? ""),
-          net: netFile ? parseNetDev(netText ?? "") : new Map(),
+          cpuNs: v1(cpu) ? cpuNsV1(cpuText) : cpuNsV2(cpuText),
+          memUsedBytes: v1(memory) ? memoryUsedV1(usage, stat) : memoryUsedV2(usage, stat),
+          disk: !io ? new Map() : v1(io) ? blkioBytesV1(ioText) : ioBytesV2(ioText),
+          net: netFile ? parseNetDev(netText) : new Map(),
         };
       },
       async close() {
@@ -90,17 +92,20 @@ export async function openCgroupReader(
 // per file (measured at 50 containers: 4.0 -> 1.05 ms of CPU per tick, far less garbage).
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
-/** The whole file from offset 0, however long: cgroup and proc files report no size. */
-async function readWhole(handle: FileHandle): Promise<string> {
+/**
+ * The whole file from offset 0, however long: cgroup and proc files report no size. Decoded as
+ * latin1: these files are ASCII, and latin1 skips UTF-8 validation.
+ */
+function readWhole(handle: FileHandle): string {
   const chunks: Buffer[] = [];
   for (let offset = 0; ; ) {
     const bytesRead = readSync(handle.fd, readBuffer, 0, readBuffer.length, offset);
     offset += bytesRead;
-    if (bytesRead < readBuffer.length && chunks.length === 0) return readBuffer.toString("utf8", 0, bytesRead);
+    if (bytesRead < readBuffer.length && chunks.length === 0) return readBuffer.toString("latin1", 0, bytesRead);
     chunks.push(Buffer.from(readBuffer.subarray(0, bytesRead)));
     if (bytesRead < readBuffer.length) break;
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("latin1");
 }
 
 async function firstPresent(
