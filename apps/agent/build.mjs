@@ -50,6 +50,15 @@ module.exports = stub;`,
   },
 };
 
+/**
+ * The Node flags the agent runs with, written into the bundle's #! line (the launcher: the systemd
+ * unit and install-agent.sh start the file itself). Measured with test/bench/agent-resources.bench.ts:
+ * --max-semi-space-size=1 caps V8's young generation at 1 MiB per semi-space (it otherwise grows
+ * to 16 MiB under the per-tick garbage and stays resident); its scavenges stay cheap because
+ * little of a tick's garbage survives.
+ */
+const NODE_FLAGS = ["--max-semi-space-size=1"];
+
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],
   outfile,
@@ -67,7 +76,7 @@ const result = await build({
   banner: {
     // Bundled CommonJS (pino, ws, dockerode) calls require() for Node built-ins; give it one.
     js: [
-      "#!/usr/bin/env node",
+      `#!/usr/bin/env -S node ${NODE_FLAGS.join(" ")}`,
       'import { createRequire as __flotillaCreateRequire } from "node:module";',
       "const require = __flotillaCreateRequire(import.meta.url);",
     ].join("\n"),
