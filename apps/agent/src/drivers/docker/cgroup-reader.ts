@@ -62,11 +62,13 @@ export async function openCgroupReader(
     );
     const files = [cpuFile, usageFile, statFile, ioFile, netFile];
     const v1 = (c: CgroupCandidate) => c.version === 1;
+    // memory.stat is the largest file read per container and the figure needs one of its lines.
+    const inactiveFileKey = v1(memory) ? "total_inactive_file" : "inactive_file";
     const reader: CounterReader = {
       // Synchronous inside: see readWhole. One promise per container, not one per file.
       async read() {
         const [cpuText = "", usage = "", stat = "", ioText = "", netText = ""] = files.map((h) =>
-          h ? readWhole(h) : "",
+          !h ? "" : h === statFile ? readKeyLine(h, inactiveFileKey) : readWhole(h),
         );
         return {
           cpuNs: v1(cpu) ? cpuNsV1(cpuText) : cpuNsV2(cpuText),
@@ -106,6 +108,23 @@ function readWhole(handle: FileHandle): string {
     if (bytesRead < readBuffer.length) break;
   }
   return Buffer.concat(chunks).toString("latin1");
+}
+
+/**
+ * Only the line of `key` in a flat keyed file (or "" when it has none), decoded from the read
+ * buffer without making a string of the rest. Falls back to the whole file when it is larger
+ * than the buffer.
+ */
+export function readKeyLine(handle: FileHandle, key: string): string {
+  const bytesRead = readSync(handle.fd, readBuffer, 0, readBuffer.length, 0);
+  if (bytesRead === readBuffer.length) return readWhole(handle);
+  const data = readBuffer.subarray(0, bytesRead);
+  for (let at = data.indexOf(key, 0, "latin1"); at !== -1; at = data.indexOf(key, at + 1, "latin1")) {
+    if ((at > 0 && data[at - 1] !== 10) || data[at + key.length] !== 32) continue;
+    const end = data.indexOf(10, at);
+    return data.toString("latin1", at, end === -1 ? bytesRead : end);
+  }
+  return "";
 }
 
 async function firstPresent(
