@@ -23,6 +23,8 @@ import type { ContainerCounters } from "./container-counters.js";
 
 export interface CounterReader {
   read(): Promise<ContainerCounters>;
+  /** Present when reading never waits (cgroup files): lets a tick read many containers in one loop. */
+  readSync?(): ContainerCounters;
   close(): Promise<void>;
 }
 
@@ -64,19 +66,21 @@ export async function openCgroupReader(
     const v1 = (c: CgroupCandidate) => c.version === 1;
     // memory.stat is the largest file read per container and the figure needs one of its lines.
     const inactiveFileKey = v1(memory) ? "total_inactive_file" : "inactive_file";
+    const readSync = (): ContainerCounters => {
+      const [cpuText = "", usage = "", stat = "", ioText = "", netText = ""] = files.map((h) =>
+        !h ? "" : h === statFile ? readKeyLine(h, inactiveFileKey) : readWhole(h),
+      );
+      return {
+        cpuNs: v1(cpu) ? cpuNsV1(cpuText) : cpuNsV2(cpuText),
+        memUsedBytes: v1(memory) ? memoryUsedV1(usage, stat) : memoryUsedV2(usage, stat),
+        disk: !io ? new Map() : v1(io) ? blkioBytesV1(ioText) : ioBytesV2(ioText),
+        net: netFile ? parseNetDev(netText) : new Map(),
+      };
+    };
     const reader: CounterReader = {
-      // Synchronous inside: see readWhole. One promise per container, not one per file.
-      async read() {
-        const [cpuText = "", usage = "", stat = "", ioText = "", netText = ""] = files.map((h) =>
-          !h ? "" : h === statFile ? readKeyLine(h, inactiveFileKey) : readWhole(h),
-        );
-        return {
-          cpuNs: v1(cpu) ? cpuNsV1(cpuText) : cpuNsV2(cpuText),
-          memUsedBytes: v1(memory) ? memoryUsedV1(usage, stat) : memoryUsedV2(usage, stat),
-          disk: !io ? new Map() : v1(io) ? blkioBytesV1(ioText) : ioBytesV2(ioText),
-          net: netFile ? parseNetDev(netText) : new Map(),
-        };
-      },
+      // Synchronous inside (see readWhole); read() for callers that take any reader.
+      read: async () => readSync(),
+      readSync,
       async close() {
         await Promise.all(handles.map((h) => h.close().catch(() => {})));
       },
