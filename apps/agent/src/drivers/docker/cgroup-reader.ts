@@ -62,14 +62,15 @@ export async function openCgroupReader(
     const [cpuFile, usageFile, statFile, ioFile, netFile] = await Promise.all(
       [paths.cpu, paths.memUsage, paths.memStat, paths.io, paths.net].map(openOne),
     );
-    const files = [cpuFile, usageFile, statFile, ioFile, netFile];
     const v1 = (c: CgroupCandidate) => c.version === 1;
     // memory.stat is the largest file read per container and the figure needs one of its lines.
     const inactiveFileKey = v1(memory) ? "total_inactive_file" : "inactive_file";
     const readSync = (): ContainerCounters => {
-      const [cpuText = "", usage = "", stat = "", ioText = "", netText = ""] = files.map((h) =>
-        !h ? "" : h === statFile ? readKeyLine(h, inactiveFileKey) : readWhole(h),
-      );
+      const cpuText = cpuFile ? readWhole(cpuFile) : "";
+      const usage = usageFile ? readWhole(usageFile) : "";
+      const stat = statFile ? readKeyLine(statFile, inactiveFileKey) : "";
+      const ioText = ioFile ? readWhole(ioFile) : "";
+      const netText = netFile ? readWhole(netFile) : "";
       return {
         cpuNs: v1(cpu) ? cpuNsV1(cpuText) : cpuNsV2(cpuText),
         memUsedBytes: v1(memory) ? memoryUsedV1(usage, stat) : memoryUsedV2(usage, stat),
