@@ -66,20 +66,35 @@ export function memoryUsedV2(memoryCurrent: string, memoryStat: string): number 
  * block layer whatever the I/O scheduler, which the CFQ/BFQ files do not.
  */
 export function blkioBytesV1(text: string): Map<string, ByteCounters> {
+  // Scanned in place, no per-line arrays: read every tick for every container (most hold only
+  // "Total 0").
   const out = new Map<string, ByteCounters>();
-  for (const line of text.split("\n")) {
-    const [device, op, value] = line.trim().split(/\s+/);
-    if (!device || !/^\d+:\d+$/.test(device) || value === undefined) continue;
-    const bytes = Number(value);
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    const first = line.indexOf(" ");
+    const second = line.indexOf(" ", first + 1);
+    if (first < 0 || second < 0) continue;
+    const device = line.slice(0, first);
+    if (!DEVICE.test(device)) continue;
+    const op = line.slice(first + 1, second);
+    if (op !== "Read" && op !== "Write") continue;
+    const bytes = Number(line.slice(second + 1));
     if (!Number.isFinite(bytes)) continue;
-    const counters = out.get(device) ?? { rx: 0, tx: 0 };
+    let counters = out.get(device);
+    if (!counters) {
+      counters = { rx: 0, tx: 0 };
+      out.set(device, counters);
+    }
     if (op === "Read") counters.rx += bytes;
-    else if (op === "Write") counters.tx += bytes;
-    else continue;
-    out.set(device, counters);
+    else counters.tx += bytes;
   }
   return out;
 }
+
+const DEVICE = /^\d+:\d+$/;
 
 /** v2 io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N ..." per device. */
 export function ioBytesV2(text: string): Map<string, ByteCounters> {

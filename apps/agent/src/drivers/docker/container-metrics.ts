@@ -80,8 +80,12 @@ export class ContainerMetrics {
 
   /** One sample per container that has an earlier reading; the rest get their first reading. */
   async sample(ts: number, containers: readonly MeasuredContainer[]): Promise<Sample[]> {
-    const known = new Set(containers.map((c) => c.id));
-    for (const id of [...this.tracked.keys()]) if (!known.has(id)) this.forget(id);
+    const known = new Set<string>();
+    for (let i = 0; i < containers.length; i++) known.add((containers[i] as MeasuredContainer).id);
+    // Deleting during forEach is safe: a deleted entry is simply not visited.
+    this.tracked.forEach((_, id) => {
+      if (!known.has(id)) this.forget(id);
+    });
 
     const results = new Array<Sample | undefined>(containers.length);
     const waiting: number[] = [];
