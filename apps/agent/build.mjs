@@ -50,6 +50,20 @@ module.exports = stub;`,
   },
 };
 
+/**
+ * The Node flags the agent runs with, written into the bundle's #! line (the launcher: the systemd
+ * unit and install-agent.sh start the file itself). Measured with test/bench/agent-resources.bench.ts
+ * (50 containers, 1 s and 5 s; apps/agent/README.md has the figures):
+ * - --max-opt=1: V8 stops at its baseline compiler (Sparkplug) and never runs TurboFan. The
+ *   agent's JavaScript is a little glue around syscalls, and TurboFan compiling it on and off as
+ *   functions turned hot was 20-33 % of the agent's CPU (perf) and several MB of compiler memory;
+ *   without it CPU per sample fell by a quarter at 5 s and RSS by ~10 MB.
+ * - --max-semi-space-size=1: caps V8's young generation at 1 MiB per semi-space (it otherwise
+ *   grows towards 16 MiB under the per-tick garbage and stays resident); its scavenges stay cheap
+ *   because little of a tick's garbage survives.
+ */
+const NODE_FLAGS = ["--max-semi-space-size=1", "--max-opt=1"];
+
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],
   outfile,
@@ -67,7 +81,7 @@ const result = await build({
   banner: {
     // Bundled CommonJS (pino, ws, dockerode) calls require() for Node built-ins; give it one.
     js: [
-      "#!/usr/bin/env node",
+      `#!/usr/bin/env -S node ${NODE_FLAGS.join(" ")}`,
       'import { createRequire as __flotillaCreateRequire } from "node:module";',
       "const require = __flotillaCreateRequire(import.meta.url);",
     ].join("\n"),

@@ -20,15 +20,19 @@ done
 [ -n "$server" ] && [ -n "$token" ] || usage
 [ "$(id -u)" -eq 0 ] || { echo "install-agent.sh must run as root" >&2; exit 1; }
 command -v node >/dev/null || { echo "Node.js >= 20 is required (apt-get install nodejs)" >&2; exit 1; }
+# The bundle is run as a program: its "#!/usr/bin/env -S node FLAGS" line carries the Node flags
+# the agent's memory figures were measured with, and needs env -S (coreutils >= 8.30).
+env -S true 2>/dev/null || { echo "env -S is required (coreutils >= 8.30)" >&2; exit 1; }
 major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$major" -ge 20 ] || { echo "Node.js >= 20 is required, found $(node -v)" >&2; exit 1; }
 bundle=${bundle:-${server%/}/downloads/flotilla-agent.mjs}
 
 install -d -m 0755 /opt/flotilla-agent
 if [ -f "$bundle" ]; then
-  install -m 0644 "$bundle" /opt/flotilla-agent/flotilla-agent.mjs
+  install -m 0755 "$bundle" /opt/flotilla-agent/flotilla-agent.mjs
 else
   curl -fsSL "$bundle" -o /opt/flotilla-agent/flotilla-agent.mjs.tmp
+  chmod 0755 /opt/flotilla-agent/flotilla-agent.mjs.tmp
   mv /opt/flotilla-agent/flotilla-agent.mjs.tmp /opt/flotilla-agent/flotilla-agent.mjs
 fi
 
@@ -39,7 +43,7 @@ for g in docker kvm libvirt; do getent group "$g" >/dev/null && groups+=("$g"); 
 install -d -m 0700 -o "$user" -g "$user" "$state_dir"
 
 # Enrol as the agent's own user so the credential file (0600) belongs to it.
-runuser -u "$user" -- node /opt/flotilla-agent/flotilla-agent.mjs enroll \
+runuser -u "$user" -- /opt/flotilla-agent/flotilla-agent.mjs enroll \
   --server "$server" --token "$token" --state-dir "$state_dir"
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,5 +57,5 @@ if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
   echo "flotilla-agent is running: systemctl status flotilla-agent"
 else
   echo "systemd not running here; start the agent with:"
-  echo "  runuser -u $user -- node /opt/flotilla-agent/flotilla-agent.mjs run --state-dir $state_dir"
+  echo "  runuser -u $user -- /opt/flotilla-agent/flotilla-agent.mjs run --state-dir $state_dir"
 fi

@@ -5,7 +5,9 @@
 //   BENCH_SECONDS=30 pnpm run bench:agent      (smoke run: written to a temp file, not agent.json)
 // Also: BENCH_WARMUP_SECONDS (20), BENCH_CONTAINERS (50), BENCH_OUT (file), BENCH_CPU_PROF_DIR
 // (agents run with --cpu-prof into DIR; the figures then carry the profiler's cost),
-// BENCH_AGENT_NODE_FLAGS (extra Node flags for the agents, e.g. "--max-semi-space-size=1"),
+// BENCH_AGENT_NODE_FLAGS (extra Node flags for the agents, after the launcher's),
+// BENCH_AGENT_LAUNCHER_FLAGS=0 (leave out the Node flags of the bundle's #! line, which the
+// systemd unit and install script run it with; by default the agents get them, as in production),
 // BENCH_AGENT_LOG_DIR (each agent's last output, e.g. with --trace-gc, saved there at the end),
 // BENCH_AGENT_BIN (another agent bundle, e.g. an experimental build, instead of dist's).
 // Only a default full run writes agent.json unless BENCH_OUT says otherwise.
@@ -29,6 +31,7 @@ import {
 } from "../support/processes.js";
 import { waitFor } from "../support/wait-for.js";
 import { largestBatch, readAgentSeq, samplesBetween, storedSeq, wholeRun } from "./lib/agent-samples.js";
+import { launcherNodeFlags } from "./lib/launcher-flags.js";
 import { failedCollectors, type NodeExporter, Scraper, startNodeExporter } from "./lib/node-exporter.js";
 import { cpuSecondsOfProcessesNaming, percentile, readProcess, summariseUsage } from "./lib/proc-usage.js";
 import {
@@ -56,7 +59,11 @@ const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR || undefined;
 const NODE_FLAGS = (process.env.BENCH_AGENT_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
 const LOG_DIR = process.env.BENCH_AGENT_LOG_DIR || undefined;
 const BUNDLE = process.env.BENCH_AGENT_BIN || AGENT_BIN;
-const FULL_RUN = SECONDS >= 300 && !PROFILE_DIR && NODE_FLAGS.length === 0 && BUNDLE === AGENT_BIN;
+const USE_LAUNCHER_FLAGS = process.env.BENCH_AGENT_LAUNCHER_FLAGS !== "0";
+const LAUNCHER_FLAGS = USE_LAUNCHER_FLAGS ? launcherNodeFlags(BUNDLE) : [];
+const AGENT_FLAGS = [...LAUNCHER_FLAGS, ...NODE_FLAGS];
+const FULL_RUN =
+  SECONDS >= 300 && !PROFILE_DIR && NODE_FLAGS.length === 0 && USE_LAUNCHER_FLAGS && BUNDLE === AGENT_BIN;
 const OUT =
   process.env.BENCH_OUT ||
   (FULL_RUN ? join(ROOT, "test/bench/results/agent.json") : join(PROFILE_DIR ?? tmpdir(), "agent-bench.json"));
@@ -67,6 +74,11 @@ interface AgentUnderTest extends Measured {
   proc: Proc;
   stateDir: string;
   agentId: string;
+}
+
+interface FloorUnderTest extends Measured {
+  kind: "node_floor";
+  proc: Proc;
 }
 
 interface ExporterUnderTest extends Measured {
@@ -111,7 +123,7 @@ async function startAgent(db: SeededDatabase, serverUrl: string, engine: Contain
     ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=agent-${intervalMs}ms.cpuprofile`]
     : [];
   const proc = startProcess([
-    ...NODE_FLAGS,
+    ...AGENT_FLAGS,
     ...profile,
     BUNDLE,
     ...["run", "--state-dir", stateDir, "--interval-ms", String(intervalMs)],
@@ -135,6 +147,13 @@ async function startAgent(db: SeededDatabase, serverUrl: string, engine: Contain
     agentId,
   };
   return agent;
+}
+
+/** Bare Node with the agent's flags: the RSS floor no Node program gets under. */
+function startFloor(): FloorUnderTest {
+  const proc = startProcess([...AGENT_FLAGS, "-e", "setInterval(() => {}, 1000)"]);
+  cleanups.push({ what: "node floor", run: () => proc.stop() });
+  return { name: "node_floor", kind: "node_floor", intervalMs: 1000, pid: proc.child.pid ?? -1, readings: [], proc };
 }
 
 async function startExporter(intervalMs: number): Promise<ExporterUnderTest> {
@@ -189,6 +208,7 @@ async function main() {
   for (const ms of INTERVALS_MS) agents.push(await startAgent(db, serverUrl, engine, ms));
   const exporters: ExporterUnderTest[] = [];
   for (const ms of INTERVALS_MS) exporters.push(await startExporter(ms));
+  const floor = startFloor();
   for (const a of agents)
     await waitFor(
       async () => (await largestBatch(db.pool, a.agentId)) >= CONTAINERS + 1,
@@ -198,7 +218,7 @@ async function main() {
   console.error(`all up; warming up for ${WARMUP_SECONDS} s`);
   await sleep(WARMUP_SECONDS * 1000, undefined, { signal: abort.signal });
 
-  const all: Measured[] = [...agents, ...exporters];
+  const all: Measured[] = [...agents, ...exporters, floor];
   const engineMarker = dirname(engine.socketPath);
   const engineCpuBefore = cpuSecondsOfProcessesNaming(engineMarker);
   const loadBefore = loadavg();
@@ -224,19 +244,23 @@ async function main() {
     const seqDelta = (seqAtEnd.get(a.name) ?? 0) - (seqAtStart.get(a.name) ?? 0);
     const usage = summariseUsage(a.readings);
     processes.push(
-      summarise(a, usage, window.rows, {
-        source: "rows in the samples table for this agent_id with ts in the window",
-        rows: window.rows,
-        batches: window.batches,
-        hostRows: window.hostRows,
-        rowsPerBatch: window.batches ? window.rows / window.batches : 0,
-        // Context only (the goal counts rows): the non-null metric values in those rows.
-        values: window.values,
-        cpuMsPer1000Values: window.values ? round((usage.cpuSeconds * 1e6) / window.values, 2) : null,
-        expectedTicks: round((to - from) / a.intervalMs, 1),
-        seqFileDelta: seqDelta,
-        wholeRun: { ...run, seqFile: readAgentSeq(a.stateDir), rowsMatchBatches: run.rows === run.declaredRows },
-      }),
+      summarise(
+        a,
+        usage,
+        { samples: window.values, rows: window.rows },
+        {
+          source:
+            "samples: non-null metric values in the rows of the samples table for this agent_id with ts in the window; rows: those rows",
+          rows: window.rows,
+          batches: window.batches,
+          hostRows: window.hostRows,
+          rowsPerBatch: window.batches ? window.rows / window.batches : 0,
+          valuesPerRow: window.rows ? round(window.values / window.rows, 2) : 0,
+          expectedTicks: round((to - from) / a.intervalMs, 1),
+          seqFileDelta: seqDelta,
+          wholeRun: { ...run, seqFile: readAgentSeq(a.stateDir), rowsMatchBatches: run.rows === run.declaredRows },
+        },
+      ),
     );
   }
   for (const e of exporters) {
@@ -245,16 +269,23 @@ async function main() {
     const perScrape = scrapes.map((s) => s.samples);
     const scrapeMs = scrapes.map((s) => s.ms);
     processes.push(
-      summarise(e, summariseUsage(e.readings), total, {
-        source: "non-comment lines per scrape, summed over the scrapes started in the window",
-        scrapes: scrapes.length,
-        errors: e.scraper.errors,
-        samplesPerScrape: { min: Math.min(...perScrape), mean: total / scrapes.length, max: Math.max(...perScrape) },
-        scrapeMs: { p50: percentile(scrapeMs, 50), p95: percentile(scrapeMs, 95) },
-        failedCollectors: failedCollectors(e.scraper.lastExposition),
-      }),
+      summarise(
+        e,
+        summariseUsage(e.readings),
+        { samples: total },
+        {
+          source: "non-comment lines per scrape, summed over the scrapes started in the window",
+          scrapes: scrapes.length,
+          errors: e.scraper.errors,
+          samplesPerScrape: { min: Math.min(...perScrape), mean: total / scrapes.length, max: Math.max(...perScrape) },
+          scrapeMs: { p50: percentile(scrapeMs, 50), p95: percentile(scrapeMs, 95) },
+          failedCollectors: failedCollectors(e.scraper.lastExposition),
+        },
+      ),
     );
   }
+
+  processes.push(summarise(floor, summariseUsage(floor.readings), { samples: 0 }, { source: "no samples: idle Node" }));
 
   const results = buildResults(processes, {
     intervalsMs: INTERVALS_MS,
@@ -263,7 +294,7 @@ async function main() {
     warmupSeconds: WARMUP_SECONDS,
     containers: CONTAINERS,
     profiled: PROFILE_DIR !== undefined,
-    agentNodeFlags: NODE_FLAGS,
+    agentNodeFlags: AGENT_FLAGS,
     bundle: { path: relative(ROOT, BUNDLE), bytes: bundle },
     engineCpuSeconds,
     loadBefore,

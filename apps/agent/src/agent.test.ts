@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type CommandFrame, inventoryFrameSchema, type ServerFrameInput } from "@flotilla/protocol";
 import { describe, expect, it } from "vitest";
 import { Agent, type AgentOptions } from "./agent.js";
-import { selectSimHost } from "./drivers/select.js";
+import { selectSimHost } from "./drivers/select-sim.js";
 import { createSilentLogger } from "./logger.js";
 import { type FakeAgent, FakeGateway } from "./testing/fake-gateway.js";
 import { withTempDir } from "./testing/helpers.js";

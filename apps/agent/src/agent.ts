@@ -21,6 +21,7 @@ import type { AgentError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
 import { InventorySync } from "./inventory-sync.js";
 import type { Logger } from "./logger.js";
+import { plainlyValidSample } from "./sample-check.js";
 import { gatewayUrl } from "./server-url.js";
 import type { Credentials } from "./state/credentials.js";
 import { ensurePrivateDir } from "./state/files.js";
@@ -298,6 +299,7 @@ export class Agent {
   /** A sample the server would refuse would block the spool; drop it here instead. */
   private valid(samples: Sample[]): Sample[] {
     return samples.filter((s) => {
+      if (plainlyValidSample(s)) return true;
       const result = sampleSchema.safeParse(s);
       if (!result.success)
         this.log.warn({ target: s.target, issue: result.error.issues[0]?.message }, "dropping an invalid sample");

@@ -1,7 +1,4 @@
 /** The flotilla-agent command line: parse the configuration once, then run one command. */
-import { enrollCommand } from "./cli/enroll-command.js";
-import { runCommand } from "./cli/run-command.js";
-import { simCommand } from "./cli/sim-command.js";
 import { type Config, parseConfig, USAGE } from "./config.js";
 import { AgentError, exitCodeFor } from "./errors.js";
 import { createLogger } from "./logger.js";
@@ -15,12 +12,14 @@ async function runConfig(config: Config): Promise<number> {
     case "version":
       process.stdout.write(`flotilla-agent ${AGENT_VERSION}\n`);
       return 0;
+    // Each command's modules load only when it runs (the bundle evaluates a dynamically imported
+    // module on first use): `run` never pays the heap for the sim fleet's, nor `sim` for real drivers'.
     case "enroll":
-      return enrollCommand(config, createLogger(config.logLevel));
+      return (await import("./cli/enroll-command.js")).enrollCommand(config, createLogger(config.logLevel));
     case "run":
-      return runCommand(config, createLogger(config.logLevel));
+      return (await import("./cli/run-command.js")).runCommand(config, createLogger(config.logLevel));
     case "sim":
-      return simCommand(config, createLogger(config.logLevel));
+      return (await import("./cli/sim-command.js")).simCommand(config, createLogger(config.logLevel));
   }
 }
 

@@ -12,6 +12,10 @@ export interface Reading {
    * binary's own pages, shared with every process running the same binary). */
   rssAnonBytes: number;
   rssFileBytes: number;
+  /** From /proc/PID/smaps_rollup: PSS charges each shared page to the processes sharing it in
+   * equal parts; USS (private clean + dirty) is what ending the process would free. */
+  pssBytes: number;
+  ussBytes: number;
   /** utime + stime, in seconds. */
   cpuSeconds: number;
 }
@@ -29,11 +33,16 @@ export function readProcess(pid: number): Reading | undefined {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
     if (!Number.isFinite(rssKiB) || !Number.isFinite(ticks)) return undefined;
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const rollupKiB = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, "m").exec(rollup)?.[1] ?? Number.NaN);
     return {
       at,
       rssBytes: rssKiB * 1024,
       rssAnonBytes: kiB("RssAnon") * 1024,
       rssFileBytes: kiB("RssFile") * 1024,
+      pssBytes: rollupKiB("Pss") * 1024,
+      ussBytes: (rollupKiB("Private_Clean") + rollupKiB("Private_Dirty")) * 1024,
       cpuSeconds: ticks / CLOCK_TICKS,
     };
   } catch {
@@ -53,6 +62,8 @@ export interface UsageSummary {
   rssMB: { mean: number; p95: number; max: number };
   rssAnonMB: { mean: number; max: number };
   rssFileMB: { mean: number; max: number };
+  pssMB: { mean: number; max: number };
+  ussMB: { mean: number; max: number };
   /** Mean RSS over the first and the last minute: a leak shows as a climb. */
   rssTrendMB: { firstMinute: number; lastMinute: number };
   cpuSeconds: number;
@@ -70,6 +81,8 @@ export function summariseUsage(readings: readonly Reading[]): UsageSummary {
   const rss = readings.map((r) => r.rssBytes / MiB);
   const anon = readings.map((r) => r.rssAnonBytes / MiB);
   const file = readings.map((r) => r.rssFileBytes / MiB);
+  const pss = readings.map((r) => r.pssBytes / MiB);
+  const uss = readings.map((r) => r.ussBytes / MiB);
   const seconds = (last.at - first.at) / 1000;
   const cpuSeconds = last.cpuSeconds - first.cpuSeconds;
   const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -80,6 +93,8 @@ export function summariseUsage(readings: readonly Reading[]): UsageSummary {
     rssMB: { mean: meanOf(rss), p95: percentile(rss, 95), max: Math.max(...rss) },
     rssAnonMB: { mean: meanOf(anon), max: Math.max(...anon) },
     rssFileMB: { mean: meanOf(file), max: Math.max(...file) },
+    pssMB: { mean: meanOf(pss), max: Math.max(...pss) },
+    ussMB: { mean: meanOf(uss), max: Math.max(...uss) },
     rssTrendMB: {
       firstMinute: minute((r) => r.at < first.at + 60_000),
       lastMinute: minute((r) => r.at > last.at - 60_000),

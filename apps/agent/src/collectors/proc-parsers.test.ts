@@ -67,6 +67,11 @@ describe("parseNetDev", () => {
     expect(result.get("eth0")).toEqual({ rx: 1000000, tx: 500000 });
     expect(result.get("eth1")).toEqual({ rx: 2000, tx: 3000 });
   });
+
+  it("skips lines with too few or unreadable fields, and reads a last line without a newline", () => {
+    const text = "  eth0: 1 2 3\n  eth1: x 0 0 0 0 0 0 0 5 0\n  eth2: 7 0 0 0 0 0 0 0 9 0 0 0 0 0 0 0";
+    expect([...parseNetDev(text)]).toEqual([["eth2", { rx: 7, tx: 9 }]]);
+  });
 });
 
 const DISKSTATS = `   7       0 loop0 100 0 800 10 0 0 0 0 0 10 10 0 0 0 0

@@ -67,26 +67,50 @@ export interface ByteCounters {
  */
 export const EXCLUDED_INTERFACE = /^(lo|veth|docker|br-|virbr|vnet|tap|tun|cni|flannel|cali|vxlan|kube-|lxc|podman)/;
 
-/** /proc/net/dev: cumulative received/transmitted bytes per counted interface. */
+/**
+ * /proc/net/dev: cumulative received/transmitted bytes per counted interface. Read every tick
+ * for the host and for every container: fields are scanned in place rather than split into
+ * arrays, and left-out interfaces (a host's many veths) are skipped before their fields.
+ */
 export function parseNetDev(text: string): Map<string, ByteCounters> {
   const result = new Map<string, ByteCounters>();
-  for (const line of text.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim();
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline;
+    const colon = text.indexOf(":", start);
+    const lineStart = start;
+    start = end + 1;
+    if (colon < 0 || colon > end) continue;
+    const name = text.slice(lineStart, colon).trim();
     if (!name || EXCLUDED_INTERFACE.test(name)) continue;
     // rx: bytes packets errs drop fifo frame compressed multicast | tx: bytes packets ...
-    const fields = line
-      .slice(colon + 1)
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    const rx = fields[0];
-    const tx = fields[8];
-    if (rx === undefined || tx === undefined || !Number.isFinite(rx) || !Number.isFinite(tx)) continue;
+    const rx = nthField(text, colon + 1, end, 0);
+    const tx = nthField(text, colon + 1, end, 8);
+    if (rx === undefined || tx === undefined) continue;
     result.set(name, { rx, tx });
   }
   return result;
+}
+
+/** The `n`th (0-based) whitespace-separated whole number in text[from, to), or undefined. */
+function nthField(text: string, from: number, to: number, n: number): number | undefined {
+  let field = -1;
+  let i = from;
+  while (i < to) {
+    while (i < to && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    if (i >= to) return undefined;
+    field++;
+    if (field === n) {
+      let value = 0;
+      const first = i;
+      for (let c = text.charCodeAt(i); i < to && c >= 48 && c <= 57; c = text.charCodeAt(++i))
+        value = value * 10 + c - 48;
+      const next = i < to ? text.charCodeAt(i) : 32;
+      return i > first && (next === 32 || next === 9 || next === 13) ? value : undefined;
+    }
+    while (i < to && text.charCodeAt(i) !== 32 && text.charCodeAt(i) !== 9) i++;
+  }
+  return undefined;
 }
 
 /**

@@ -33,12 +33,14 @@ export function sumRates(
   if (seconds <= 0) return { rx: 0, tx: 0 };
   let rx = 0;
   let tx = 0;
-  for (const [key, now] of current) {
+  // forEach rather than for-of: no [key, value] pair per entry (the agent runs without an
+  // optimizing compiler, so such temporaries are real allocations, for every container per tick).
+  current.forEach((now, key) => {
     const before = previous.get(key);
-    if (!before) continue;
+    if (!before) return;
     rx += counterDelta(before.rx, now.rx, bits);
     tx += counterDelta(before.tx, now.tx, bits);
-  }
+  });
   return { rx: rx / seconds, tx: tx / seconds };
 }
 

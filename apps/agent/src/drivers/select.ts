@@ -9,13 +9,8 @@ import type { HostCollector } from "../collectors/host-collector.js";
 import { ProcHostCollector } from "../collectors/host-proc.js";
 import { WORKLOAD_DRIVERS, type WorkloadDriverName } from "../config.js";
 import type { Logger } from "../logger.js";
-import { createDockerDriver, DEFAULT_DOCKER_SOCKETS, detectDocker } from "./docker/index.js";
+import { DEFAULT_DOCKER_SOCKETS } from "./docker/sockets.js";
 import type { Driver } from "./driver.js";
-import { createLibvirtDriver, detectLibvirt } from "./libvirt/index.js";
-import { createQemuDriver, detectQemu } from "./qemu/index.js";
-import { SimDriver, type SimDriverOptions } from "./sim/sim-driver.js";
-import { SimHostCollector } from "./sim/sim-host-collector.js";
-import { loadSimHostModel } from "./sim/sim-state.js";
 
 export interface HostRuntime {
   hostCollector: HostCollector;
@@ -31,31 +26,41 @@ export interface RealHostOptions {
   logger: Logger;
 }
 
-/** One workload driver: whether its runtime answers on this host now, and how to make it. */
+/**
+ * One workload driver: whether its runtime answers on this host now, and how to make it. Each
+ * driver's modules (dockerode and its dependencies for docker) are imported on first use: an
+ * agent told `--drivers qemu` never holds the docker driver's code in its heap.
+ */
 interface DriverFactory {
   detect(): Promise<boolean>;
-  create(): Driver;
+  create(): Promise<Driver>;
 }
 
 function driverFactories(options: RealHostOptions): Record<WorkloadDriverName, DriverFactory> {
   const dockerCandidates = options.dockerSocket ? [options.dockerSocket] : [...DEFAULT_DOCKER_SOCKETS];
   let dockerSocket: string | undefined;
+  const docker = () => import("./docker/index.js");
+  const qemu = () => import("./qemu/index.js");
+  const libvirt = () => import("./libvirt/index.js");
   return {
     docker: {
       detect: async () => {
-        dockerSocket = await detectDocker(dockerCandidates);
+        dockerSocket = await (await docker()).detectDocker(dockerCandidates);
         return dockerSocket !== undefined;
       },
-      create: () =>
-        createDockerDriver({ socketPath: dockerSocket ?? dockerCandidates[0] ?? "", logger: options.logger }),
+      create: async () =>
+        (await docker()).createDockerDriver({
+          socketPath: dockerSocket ?? dockerCandidates[0] ?? "",
+          logger: options.logger,
+        }),
     },
     qemu: {
-      detect: () => detectQemu(),
-      create: () => createQemuDriver({ stateDir: options.stateDir, logger: options.logger }),
+      detect: async () => (await qemu()).detectQemu(),
+      create: async () => (await qemu()).createQemuDriver({ stateDir: options.stateDir, logger: options.logger }),
     },
     libvirt: {
-      detect: () => detectLibvirt(),
-      create: () => createLibvirtDriver({ logger: options.logger }),
+      detect: async () => (await libvirt()).detectLibvirt(),
+      create: async () => (await libvirt()).createLibvirtDriver({ logger: options.logger }),
     },
   };
 }
@@ -67,25 +72,14 @@ export async function selectRealHost(options: RealHostOptions): Promise<HostRunt
   // Detection probes sockets and binaries with timeouts of seconds: probe all at once.
   const answers = await Promise.all(wanted.map((name) => factories[name].detect()));
   const drivers: Driver[] = [];
-  wanted.forEach((name, i) => {
-    if (answers[i] || explicit) drivers.push(factories[name].create());
+  for (const [i, name] of wanted.entries()) {
+    if (answers[i] || explicit) drivers.push(await factories[name].create());
     if (!answers[i] && explicit) {
       options.logger.warn(`the ${name} runtime does not answer at start-up; starting its driver as configured`);
     }
-  });
+  }
   options.logger.debug({ drivers: drivers.map((d) => d.name) }, "workload drivers selected");
   return { hostCollector: new ProcHostCollector({ stateDir: options.stateDir }), drivers };
-}
-
-export function selectSimHost(
-  options: { seed: number; hostname: string; stateDir: string } & SimDriverOptions,
-): HostRuntime {
-  // As migrations last left it, if they moved anything (sim/sim-state.ts), else from the seed.
-  const model = loadSimHostModel(options.seed, options.stateDir);
-  return {
-    hostCollector: new SimHostCollector(model, options.hostname, options.stateDir),
-    drivers: [new SimDriver(model, options)],
-  };
 }
 
 /** Host info as sent at enrolment and in full inventories. */

@@ -60,11 +60,34 @@ describe("Spool", () => {
       await first.remove(1);
       await first.remove(2);
       expect((await readdir(join(dir, "spool"))).length).toBe(0);
-      expect((await readFile(join(dir, "seq"), "utf8")).trim()).toBe("2");
+      expect((await readFile(join(dir, "seq"), "utf8")).trim()).toBe("0000000000000002");
 
       const second = await open(dir);
       expect(second.lastSeq).toBe(2);
       expect(await second.append([hostSample(3)])).toEqual([3]);
+    }));
+
+  it("continues after the newest batch on disk when the seq file is behind it (a crash between the two writes)", () =>
+    withTempDir(async (dir) => {
+      const first = await open(dir);
+      await first.append([hostSample(1)]);
+      await first.append([hostSample(2)]);
+      await writeFile(join(dir, "seq"), "1\n"); // as if the agent died before writing seq 2
+
+      const second = await open(dir);
+      expect(second.lastSeq).toBe(2);
+      expect(pending(second)).toEqual([1, 2]);
+      expect(await second.append([hostSample(3)])).toEqual([3]);
+    }));
+
+  it("reads a seq file left by an older agent and rewrites it in the fixed width", () =>
+    withTempDir(async (dir) => {
+      await writeFile(join(dir, "seq"), "41\n");
+      const spool = await open(dir);
+      expect(spool.lastSeq).toBe(41);
+      expect(await readFile(join(dir, "seq"), "utf8")).toBe("0000000000000041\n");
+      expect(await spool.append([hostSample(1)])).toEqual([42]);
+      expect(await readFile(join(dir, "seq"), "utf8")).toBe("0000000000000042\n");
     }));
 
   it("removes acked batches from disk", () =>

@@ -4,11 +4,19 @@
  * acked, so a restart or an outage loses nothing as long as the spool stays under its bound.
  * Over the bound, the oldest batches go first and a gap is reported.
  */
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { MAX_SAMPLES_PER_BATCH, type MetricsFrame, type Sample } from "@flotilla/protocol";
 import type { Logger } from "../logger.js";
 import { ensurePrivateDir, readFileIfExists, writeFileAtomic } from "../state/files.js";
+
+/**
+ * The spool's writes are synchronous: each tick writes one small batch file to a local state
+ * directory (page cache, no fsync), and an async write costs several thread-pool round trips
+ * (open, write, close, rename) and their promises, the largest share of the agent's CPU after
+ * reading counters (test/bench/agent-resources.bench.ts).
+ */
 
 export interface SpoolGap {
   /** First and last seq of the dropped range (inclusive). */
@@ -30,6 +38,7 @@ export interface SpoolOptions {
   maxSamplesPerBatch?: number;
 }
 
+const SEQ_DIGITS = 16;
 const FILE = /^(\d{16})\.json$/;
 /** Freshly written batches kept in memory too, so sending them right away needs no read. */
 const RECENT_TEXTS = 8;
@@ -68,8 +77,12 @@ export class Spool {
     }
     found.sort((a, b) => a.seq - b.seq);
     const lastOnDisk = found.at(-1)?.seq ?? 0;
-    const spool = new Spool(options, Math.max(Number.isSafeInteger(saved) ? saved : 0, lastOnDisk));
+    const lastSeq = Math.max(Number.isSafeInteger(saved) ? saved : 0, lastOnDisk);
+    const spool = new Spool(options, lastSeq);
     for (const { seq, bytes } of found) spool.index(seq, bytes);
+    // Once atomically in the fixed width (an older agent wrote "N\n"), so that every later
+    // in-place write covers the whole content.
+    await writeFileAtomic(options.seqFile, `${String(lastSeq).padStart(SEQ_DIGITS, "0")}\n`, 0o600);
     return spool;
   }
 
@@ -108,10 +121,11 @@ export class Spool {
         const seq = this.nextSeq++;
         const frame: MetricsFrame = { type: "metrics", seq, samples: samples.slice(i, i + max) };
         const text = JSON.stringify(frame);
-        // The counter goes to disk first: a seq must never be handed out twice, even after the
-        // batch carrying it has been acked and deleted.
-        await writeFileAtomic(this.options.seqFile, `${seq}\n`, 0o600);
-        await writeFileAtomic(this.path(seq), text, 0o600);
+        // The batch first, then the counter: a crash in between leaves the batch on disk, and
+        // open() takes the highest seq on disk or in the seq file, so no seq is handed out twice
+        // and none is skipped.
+        this.writeBatch(seq, text);
+        this.writeSeq(seq);
         this.index(seq, Buffer.byteLength(text));
         this.remember(seq, text);
         created.push(seq);
@@ -151,7 +165,7 @@ export class Spool {
   async remove(seq: number): Promise<void> {
     if (!this.has(seq)) return;
     this.unindex(seq);
-    await rm(this.path(seq), { force: true });
+    this.removeBatch(seq);
   }
 
   /** Drops a batch the server will never accept, reporting it as a gap. */
@@ -166,11 +180,13 @@ export class Spool {
         // The server has seen higher seqs than this state dir remembers (it was reset or restored).
         this.options.logger.warn({ localSeq: this.lastSeq, serverSeq: lastSeq }, "server is ahead of the local seq");
         this.nextSeq = lastSeq + 1;
-        await writeFileAtomic(this.options.seqFile, `${lastSeq}\n`, 0o600);
+        this.writeSeq(lastSeq);
       }
       const done = this.seqs.slice(0, this.search(lastSeq + 1));
-      for (const seq of done) this.unindex(seq);
-      await Promise.all(done.map((seq) => rm(this.path(seq), { force: true })));
+      for (const seq of done) {
+        this.unindex(seq);
+        this.removeBatch(seq);
+      }
       return done.length;
     });
   }
@@ -192,8 +208,8 @@ export class Spool {
     for (const seq of seqs) {
       bytes += this.sizes.get(seq) ?? 0;
       this.unindex(seq);
+      this.removeBatch(seq);
     }
-    await Promise.all(seqs.map((seq) => rm(this.path(seq), { force: true })));
     const gap: SpoolGap = { fromSeq: seqs[0] ?? 0, toSeq: seqs.at(-1) ?? 0, batches: seqs.length, bytes, reason };
     this.options.logger.warn(gap, "metrics batches dropped from the spool");
     this.options.onGap?.(gap);
@@ -203,6 +219,38 @@ export class Spool {
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  /** Write-then-rename, so a crash never leaves a torn batch under a batch name. */
+  private writeBatch(seq: number, text: string): void {
+    const path = this.path(seq);
+    const tmp = `${path}.tmp`;
+    try {
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, path);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  private removeBatch(seq: number): void {
+    rmSync(this.path(seq), { force: true });
+  }
+
+  /**
+   * The seq file holds a fixed-width number, overwritten in place by one small write (which a
+   * crash cannot tear) rather than replaced through a temporary file: once per tick, one open,
+   * write and close instead of a random name, a temporary file and a rename.
+   */
+  private writeSeq(seq: number): void {
+    const text = `${String(seq).padStart(SEQ_DIGITS, "0")}\n`;
+    try {
+      writeFileSync(this.options.seqFile, text, { flag: "r+" });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      writeFileSync(this.options.seqFile, text, { mode: 0o600, flag: "wx" });
+    }
   }
 
   private path(seq: number): string {

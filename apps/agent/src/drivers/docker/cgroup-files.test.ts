@@ -3,10 +3,10 @@ import {
   blkioBytesV1,
   cpuNsV1,
   cpuNsV2,
+  flatKeyedValue,
   ioBytesV2,
   memoryUsedV1,
   memoryUsedV2,
-  parseFlatKeyed,
 } from "./cgroup-files.js";
 
 // Taken from a busybox container on this machine's hybrid hierarchy.
@@ -59,13 +59,19 @@ describe("cgroup memory", () => {
     expect(memoryUsedV2("1000\n", "inactive_file 5000\n")).toBe(1000);
   });
 
-  it("parses flat keyed files, skipping what is not a number", () => {
-    expect(parseFlatKeyed("a 1\nb x\n\nc 3 4\n")).toEqual(
-      new Map([
-        ["a", 1],
-        ["c", 3],
-      ]),
-    );
+  it("finds one key of a flat keyed file, whole keys and whole numbers only", () => {
+    const text = "a 1\nb x\n\nc 3 4\ntotal_d 7\nd 8\ne -2\nf 1.5\ng 12";
+    expect(flatKeyedValue(text, "a")).toBe(1);
+    expect(flatKeyedValue(text, "c")).toBe(3);
+    expect(flatKeyedValue(text, "d"), "not the tail of total_d").toBe(8);
+    expect(flatKeyedValue(text, "total_d")).toBe(7);
+    expect(flatKeyedValue(text, "g"), "at the end of the file").toBe(12);
+    expect(flatKeyedValue(text, "b")).toBeUndefined();
+    expect(flatKeyedValue(text, "e")).toBeUndefined();
+    expect(flatKeyedValue(text, "f")).toBeUndefined();
+    expect(flatKeyedValue(text, "total")).toBeUndefined();
+    expect(flatKeyedValue(V1_MEMORY_STAT, "inactive_file")).toBe(61440);
+    expect(flatKeyedValue(V2_MEMORY_STAT, "active_file")).toBe(2192000);
   });
 });
 

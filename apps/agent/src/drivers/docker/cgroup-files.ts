@@ -5,14 +5,24 @@
  */
 import type { ByteCounters } from "../../collectors/proc-parsers.js";
 
-/** Flat "key value" files: memory.stat (both versions), cpu.stat (v2). */
-export function parseFlatKeyed(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const [key, value] = line.trim().split(/\s+/);
-    if (key && value !== undefined && /^\d+$/.test(value)) out.set(key, Number(value));
+/**
+ * One key of a flat "key value" file (memory.stat of both versions, cpu.stat of v2), found in place: memory.stat is read every tick for every
+ * container and the memory figure needs one of its ~40 lines, so no per-line strings or Map.
+ * Undefined when the key is missing or its value is not a whole number.
+ */
+export function flatKeyedValue(text: string, key: string): number | undefined {
+  for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
+    if ((at > 0 && text.charCodeAt(at - 1) !== 10) || text.charCodeAt(at + key.length) !== 32) continue;
+    let end = at + key.length + 1;
+    let value = 0;
+    for (let c = text.charCodeAt(end); c >= 48 && c <= 57; c = text.charCodeAt(++end)) value = value * 10 + c - 48;
+    const next = text.charCodeAt(end);
+    // A whole number ends the line (or the file); anything else (a sign, a dot) is not one.
+    return end > at + key.length + 1 && (Number.isNaN(next) || next === 10 || next === 13 || next === 32)
+      ? value
+      : undefined;
   }
-  return out;
+  return undefined;
 }
 
 function parseNumber(text: string, file: string): number {
@@ -28,7 +38,7 @@ export function cpuNsV1(cpuacctUsage: string): number {
 
 /** v2 cpu.stat: usage_usec, in nanoseconds. */
 export function cpuNsV2(cpuStat: string): number {
-  const usec = parseFlatKeyed(cpuStat).get("usage_usec");
+  const usec = flatKeyedValue(cpuStat, "usage_usec");
   if (usec === undefined) throw new Error("cpu.stat: no usage_usec");
   return usec * 1000;
 }
@@ -39,14 +49,14 @@ export function cpuNsV2(cpuStat: string): number {
  */
 export function memoryUsedV1(usageInBytes: string, memoryStat: string): number {
   const usage = parseNumber(usageInBytes, "memory.usage_in_bytes");
-  const inactive = parseFlatKeyed(memoryStat).get("total_inactive_file");
+  const inactive = flatKeyedValue(memoryStat, "total_inactive_file");
   return inactive !== undefined && inactive < usage ? usage - inactive : usage;
 }
 
 /** v2: memory.current minus inactive_file. */
 export function memoryUsedV2(memoryCurrent: string, memoryStat: string): number {
   const usage = parseNumber(memoryCurrent, "memory.current");
-  const inactive = parseFlatKeyed(memoryStat).get("inactive_file");
+  const inactive = flatKeyedValue(memoryStat, "inactive_file");
   return inactive !== undefined && inactive < usage ? usage - inactive : usage;
 }
 
@@ -56,20 +66,35 @@ export function memoryUsedV2(memoryCurrent: string, memoryStat: string): number 
  * block layer whatever the I/O scheduler, which the CFQ/BFQ files do not.
  */
 export function blkioBytesV1(text: string): Map<string, ByteCounters> {
+  // Scanned in place, no per-line arrays: read every tick for every container (most hold only
+  // "Total 0").
   const out = new Map<string, ByteCounters>();
-  for (const line of text.split("\n")) {
-    const [device, op, value] = line.trim().split(/\s+/);
-    if (!device || !/^\d+:\d+$/.test(device) || value === undefined) continue;
-    const bytes = Number(value);
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    const first = line.indexOf(" ");
+    const second = line.indexOf(" ", first + 1);
+    if (first < 0 || second < 0) continue;
+    const device = line.slice(0, first);
+    if (!DEVICE.test(device)) continue;
+    const op = line.slice(first + 1, second);
+    if (op !== "Read" && op !== "Write") continue;
+    const bytes = Number(line.slice(second + 1));
     if (!Number.isFinite(bytes)) continue;
-    const counters = out.get(device) ?? { rx: 0, tx: 0 };
+    let counters = out.get(device);
+    if (!counters) {
+      counters = { rx: 0, tx: 0 };
+      out.set(device, counters);
+    }
     if (op === "Read") counters.rx += bytes;
-    else if (op === "Write") counters.tx += bytes;
-    else continue;
-    out.set(device, counters);
+    else counters.tx += bytes;
   }
   return out;
 }
+
+const DEVICE = /^\d+:\d+$/;
 
 /** v2 io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N ..." per device. */
 export function ioBytesV2(text: string): Map<string, ByteCounters> {

@@ -23,6 +23,8 @@ import type { ContainerCounters } from "./container-counters.js";
 
 export interface CounterReader {
   read(): Promise<ContainerCounters>;
+  /** Present when reading never waits (cgroup files): lets a tick read many containers in one loop. */
+  readSync?(): ContainerCounters;
   close(): Promise<void>;
 }
 
@@ -60,19 +62,26 @@ export async function openCgroupReader(
     const [cpuFile, usageFile, statFile, ioFile, netFile] = await Promise.all(
       [paths.cpu, paths.memUsage, paths.memStat, paths.io, paths.net].map(openOne),
     );
+    const v1 = (c: CgroupCandidate) => c.version === 1;
+    // memory.stat is the largest file read per container and the figure needs one of its lines.
+    const inactiveFileKey = v1(memory) ? "total_inactive_file" : "inactive_file";
+    const readSync = (): ContainerCounters => {
+      const cpuText = cpuFile ? readWhole(cpuFile) : "";
+      const usage = usageFile ? readWhole(usageFile) : "";
+      const stat = statFile ? readKeyLine(statFile, inactiveFileKey) : "";
+      const ioText = ioFile ? readWhole(ioFile) : "";
+      const netText = netFile ? readWhole(netFile) : "";
+      return {
+        cpuNs: v1(cpu) ? cpuNsV1(cpuText) : cpuNsV2(cpuText),
+        memUsedBytes: v1(memory) ? memoryUsedV1(usage, stat) : memoryUsedV2(usage, stat),
+        disk: !io ? new Map() : v1(io) ? blkioBytesV1(ioText) : ioBytesV2(ioText),
+        net: netFile ? parseNetDev(netText) : new Map(),
+      };
+    };
     const reader: CounterReader = {
-      async read() {
-        const [cpuText, usage, stat, ioText, netText] = await Promise.all(
-          [cpuFile, usageFile, statFile, ioFile, netFile].map((h) => (h ? readWhole(h) : Promise.resolve(""))),
-        );
-        const v1 = (c: CgroupCandidate) => c.version === 1;
-        return {
-          cpuNs: v1(cpu) ? cpuNsV1(cpuText ?? "") : cpuNsV2(cpuText ?? ""),
-          memUsedBytes: v1(memory) ? memoryUsedV1(usage ?? "", stat ?? "") : memoryUsedV2(usage ?? "", stat ?? ""),
-          disk: !io ? new Map() : v1(io) ? blkioBytesV1(ioText ?? "") : ioBytesV2(ioText ?? ""),
-          net: netFile ? parseNetDev(netText ?? "") : new Map(),
-        };
-      },
+      // Synchronous inside (see readWhole); read() for callers that take any reader.
+      read: async () => readSync(),
+      readSync,
       async close() {
         await Promise.all(handles.map((h) => h.close().catch(() => {})));
       },
@@ -90,17 +99,37 @@ export async function openCgroupReader(
 // per file (measured at 50 containers: 4.0 -> 1.05 ms of CPU per tick, far less garbage).
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
-/** The whole file from offset 0, however long: cgroup and proc files report no size. */
-async function readWhole(handle: FileHandle): Promise<string> {
+/**
+ * The whole file from offset 0, however long: cgroup and proc files report no size. Decoded as
+ * latin1: these files are ASCII, and latin1 skips UTF-8 validation.
+ */
+function readWhole(handle: FileHandle): string {
   const chunks: Buffer[] = [];
   for (let offset = 0; ; ) {
     const bytesRead = readSync(handle.fd, readBuffer, 0, readBuffer.length, offset);
     offset += bytesRead;
-    if (bytesRead < readBuffer.length && chunks.length === 0) return readBuffer.toString("utf8", 0, bytesRead);
+    if (bytesRead < readBuffer.length && chunks.length === 0) return readBuffer.toString("latin1", 0, bytesRead);
     chunks.push(Buffer.from(readBuffer.subarray(0, bytesRead)));
     if (bytesRead < readBuffer.length) break;
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("latin1");
+}
+
+/**
+ * Only the line of `key` in a flat keyed file (or "" when it has none), decoded from the read
+ * buffer without making a string of the rest. Falls back to the whole file when it is larger
+ * than the buffer.
+ */
+export function readKeyLine(handle: FileHandle, key: string): string {
+  const bytesRead = readSync(handle.fd, readBuffer, 0, readBuffer.length, 0);
+  if (bytesRead === readBuffer.length) return readWhole(handle);
+  const data = readBuffer.subarray(0, bytesRead);
+  for (let at = data.indexOf(key, 0, "latin1"); at !== -1; at = data.indexOf(key, at + 1, "latin1")) {
+    if ((at > 0 && data[at - 1] !== 10) || data[at + key.length] !== 32) continue;
+    const end = data.indexOf(10, at);
+    return data.toString("latin1", at, end === -1 ? bytesRead : end);
+  }
+  return "";
 }
 
 async function firstPresent(

@@ -41,16 +41,17 @@ export function containerSample(
   const cpuCores = seconds > 0 ? counterDelta(previous.counters.cpuNs, current.counters.cpuNs, 64) / 1e9 / seconds : 0;
   const net = sumRates(previous.counters.net, current.counters.net, seconds, 64);
   const disk = sumRates(previous.counters.disk, current.counters.disk, seconds, 64);
-  return {
+  const sample: Sample = {
     ts,
     target: { kind: "container", id },
     cpuCores,
-    ...(limits.vcpus ? { cpuRatio: Math.min(1, cpuCores / limits.vcpus) } : {}),
     memUsedBytes: current.counters.memUsedBytes,
-    ...(limits.memoryBytes ? { memTotalBytes: limits.memoryBytes } : {}),
     netRxBps: net.rx,
     netTxBps: net.tx,
     diskReadBps: disk.rx,
     diskWriteBps: disk.tx,
   };
+  if (limits.vcpus) sample.cpuRatio = Math.min(1, cpuCores / limits.vcpus);
+  if (limits.memoryBytes) sample.memTotalBytes = limits.memoryBytes;
+  return sample;
 }

@@ -80,30 +80,54 @@ export class ContainerMetrics {
 
   /** One sample per container that has an earlier reading; the rest get their first reading. */
   async sample(ts: number, containers: readonly MeasuredContainer[]): Promise<Sample[]> {
-    const known = new Set(containers.map((c) => c.id));
-    for (const id of [...this.tracked.keys()]) if (!known.has(id)) this.forget(id);
+    const known = new Set<string>();
+    for (let i = 0; i < containers.length; i++) known.add((containers[i] as MeasuredContainer).id);
+    // Deleting during forEach is safe: a deleted entry is simply not visited.
+    this.tracked.forEach((_, id) => {
+      if (!known.has(id)) this.forget(id);
+    });
 
-    const results = await mapWithLimit(containers, CONCURRENCY, async (c) => {
+    const results = new Array<Sample | undefined>(containers.length);
+    const waiting: number[] = [];
+    // Containers read from their cgroup files never wait: one plain loop, no promise per container.
+    containers.forEach((c, i) => {
+      const tracked = this.tracked.get(c.id);
+      if (tracked?.pid === c.pid && tracked.readSync) {
+        const readSync = tracked.readSync;
+        results[i] = this.next(ts, c, tracked, () => ({ at: performance.now(), counters: readSync() }));
+      } else waiting.push(i);
+    });
+    await mapWithLimit(waiting, CONCURRENCY, async (i) => {
+      const c = containers[i] as MeasuredContainer;
       const tracked = this.tracked.get(c.id);
       if (tracked?.pid !== c.pid) {
         await this.track(c).catch((error: unknown) => this.options.logger.debug({ err: error, id: c.id }, "track"));
-        return undefined;
+        return;
       }
-      let current: Reading;
-      try {
-        current = await this.readNow(tracked);
-      } catch (error) {
-        // Usually the container stopped between the listing and the read; find it afresh next time.
-        this.options.logger.debug({ err: error, id: c.id }, "container counters unreadable");
-        this.forget(c.id);
-        return undefined;
-      }
-      const previous = tracked.previous;
-      if (previous && current.at - previous.at < MIN_SPAN_MS) return undefined;
-      tracked.previous = current;
-      return previous ? containerSample(ts, c.id, previous, current, c) : undefined;
+      const current = await this.readNow(tracked).catch((error: unknown) => error as Error);
+      results[i] = this.next(ts, c, tracked, () => {
+        if (current instanceof Error) throw current;
+        return current;
+      });
     });
     return results.filter((s): s is Sample => s !== undefined);
+  }
+
+  /** The sample between the previous reading and `read()`'s, which becomes the previous one. */
+  private next(ts: number, c: MeasuredContainer, tracked: Tracked, read: () => Reading): Sample | undefined {
+    let current: Reading;
+    try {
+      current = read();
+    } catch (error) {
+      // Usually the container stopped between the listing and the read; find it afresh next time.
+      this.options.logger.debug({ err: error, id: c.id }, "container counters unreadable");
+      this.forget(c.id);
+      return undefined;
+    }
+    const previous = tracked.previous;
+    if (previous && current.at - previous.at < MIN_SPAN_MS) return undefined;
+    tracked.previous = current;
+    return previous ? containerSample(ts, c.id, previous, current, c) : undefined;
   }
 
   private async readNow(tracked: Tracked): Promise<Reading> {

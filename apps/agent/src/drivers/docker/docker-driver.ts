@@ -13,7 +13,7 @@ import type { Logger } from "../../logger.js";
 import type { BackoffOptions } from "../../transport/backoff.js";
 import type { Driver, DriverEvent, DriverListener } from "../driver.js";
 import { dockerCommandHandlers } from "./command-handlers.js";
-import { ContainerMetrics, type MetricsSource, mapWithLimit } from "./container-metrics.js";
+import { ContainerMetrics, type MeasuredContainer, type MetricsSource, mapWithLimit } from "./container-metrics.js";
 import { type EngineEvent, EngineEventStream } from "./engine-events.js";
 import { type LifecycleSnapshot, lifecycleEvents, removedEvent, StopIntents, snapshotOf } from "./lifecycle.js";
 import { podmanQuirks, type StatsApiQuirks } from "./stats-api.js";
@@ -116,15 +116,17 @@ export class DockerDriver implements Driver {
   async sample(ts: number): Promise<Sample[]> {
     // Without the event stream, a listing per tick keeps "appears within one interval" true.
     if (!this.stream.connected) await this.enqueue(() => this.resync());
-    const measured = [...this.containers.values()]
-      .filter((c) => c.pid > 0 && (c.workload.state === "running" || c.workload.state === "paused"))
-      .map((c) => ({
-        id: c.workload.id,
-        pid: c.pid,
-        hostNetwork: c.hostNetwork,
-        vcpus: c.workload.vcpus,
-        memoryBytes: c.workload.memoryBytes,
-      }));
+    const measured: MeasuredContainer[] = [];
+    this.containers.forEach((c) => {
+      if (c.pid > 0 && (c.workload.state === "running" || c.workload.state === "paused"))
+        measured.push({
+          id: c.workload.id,
+          pid: c.pid,
+          hostNetwork: c.hostNetwork,
+          vcpus: c.workload.vcpus,
+          memoryBytes: c.workload.memoryBytes,
+        });
+    });
     return this.metrics.sample(ts, measured);
   }
 

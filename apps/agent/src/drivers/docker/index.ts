@@ -6,8 +6,7 @@ import { DockerDriver, type DockerDriverOptions } from "./docker-driver.js";
 export type { DockerDriverOptions } from "./docker-driver.js";
 export { DockerDriver } from "./docker-driver.js";
 
-/** Where engines put their socket by default: Docker, then rootful Podman's API service. */
-export const DEFAULT_DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/podman/podman.sock"] as const;
+export { DEFAULT_DOCKER_SOCKETS } from "./sockets.js";
 
 /** True when a Docker-compatible engine answers `GET /_ping` on the socket in time. */
 export async function pingDockerSocket(socketPath: string, timeoutMs = 2000): Promise<boolean> {
