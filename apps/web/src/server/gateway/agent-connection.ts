@@ -27,7 +27,7 @@ import { applyInventory } from "../fleet/inventory.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
 import type { AgentIdentity } from "./agent-auth.js";
-import { publishBatch, recordHostEvent, registerHello } from "./agent-session.js";
+import { type HelloRecord, publishBatch, recordHostEvent } from "./agent-session.js";
 import { toMetricBatch } from "./metrics-ingest.js";
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -44,6 +44,8 @@ export interface ConnectionDeps extends Pick<Services, "prisma" | "pool" | "live
   /** Makes this the agent's only connection, closing (4004) and draining an older one first. */
   claim(connection: AgentConnection): Promise<void>;
   release(connection: AgentConnection): void;
+  /** Records the hello (batched with other agents' hellos) and returns what `welcome` needs. */
+  registerHello(identity: AgentIdentity, hello: HelloFrame): Promise<HelloRecord>;
 }
 
 type Phase = "handshake" | "greeting" | "ready" | "closed";
@@ -52,7 +54,8 @@ export class AgentConnection implements AgentLink {
   readonly agentId: string;
   readonly hostId: string;
   readonly orgId: string;
-  readonly log: Logger;
+  /** When the socket opened: the gateway's one sweeper closes links still without hello after HANDSHAKE_TIMEOUT_MS. */
+  readonly openedAt = Date.now();
   /** Set by ws-level pongs; the gateway's heartbeat terminates links that stay silent. */
   alive = true;
   private phase: Phase = "handshake";
@@ -64,8 +67,8 @@ export class AgentConnection implements AgentLink {
   private hello: HelloFrame | null = null;
   private memoryCapacity = 0;
   private lastSeenWrite = 0;
-  private readonly handshakeTimer: NodeJS.Timeout;
   private closeTimer: NodeJS.Timeout | null = null;
+  private childLog: Logger | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -75,17 +78,23 @@ export class AgentConnection implements AgentLink {
     this.agentId = identity.agentId;
     this.hostId = identity.hostId;
     this.orgId = identity.orgId;
-    this.log = deps.log.child({ agentId: identity.agentId, hostId: identity.hostId });
-    this.handshakeTimer = setTimeout(() => {
-      if (this.phase === "handshake") this.close(CloseCode.handshake, "no hello within 10 s");
-    }, HANDSHAKE_TIMEOUT_MS);
     ws.on("message", (data, isBinary) => this.safely("message", () => this.onMessage(data, isBinary)));
     ws.on("pong", () => {
       this.alive = true;
     });
     ws.on("error", (err) => this.log.warn({ err: err.message }, "agent socket error"));
     ws.on("close", (code, reason) => this.safely("close", () => this.onClose(code, reason.toString())));
-    this.log.info("agent connected");
+    this.log.debug("agent connected");
+  }
+
+  /** Made on first use: at 10,000 connections a logger per idle link is memory for nothing. */
+  get log(): Logger {
+    this.childLog ??= this.deps.log.child({ agentId: this.agentId, hostId: this.hostId });
+    return this.childLog;
+  }
+
+  get awaitingHello(): boolean {
+    return this.phase === "handshake";
   }
 
   get isOpen(): boolean {
@@ -107,7 +116,6 @@ export class AgentConnection implements AgentLink {
   close(code: number, reason: string): void {
     if (this.phase !== "closed") this.log.info({ code, reason }, "closing agent connection");
     this.phase = "closed";
-    clearTimeout(this.handshakeTimer);
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       this.ws.close(code, reason.slice(0, 120));
       // A peer that never answers the close handshake is cut off.
@@ -224,11 +232,10 @@ export class AgentConnection implements AgentLink {
       );
       return this.close(CloseCode.protocolVersion, "unsupported protocol version");
     }
-    clearTimeout(this.handshakeTimer);
     await this.deps.claim(this);
     if (!this.isOpen) return;
     this.hello = hello;
-    const { lastSeq, memoryCapacity } = await registerHello(this.deps, this.identity, hello);
+    const { lastSeq, memoryCapacity } = await this.deps.registerHello(this.identity, hello);
     this.memoryCapacity = memoryCapacity;
     this.lastSeenWrite = Date.now();
     if (!this.isOpen) return;
@@ -237,7 +244,7 @@ export class AgentConnection implements AgentLink {
     this.send({ type: "welcome", protocol: PROTOCOL_VERSION, hostId, serverTime: Date.now(), lastSeq });
     // After welcome on the same socket, so the agent is ready for them when they arrive.
     this.deps.commands.agentReady(this);
-    this.log.info(
+    this.log.debug(
       { agentVersion: hello.agentVersion, bootId: hello.bootId, intervalMs: hello.intervalMs, lastSeq },
       "agent said hello",
     );
@@ -316,7 +323,6 @@ export class AgentConnection implements AgentLink {
 
   private onClose(code: number, reason: string) {
     this.phase = "closed";
-    clearTimeout(this.handshakeTimer);
     if (this.closeTimer) clearTimeout(this.closeTimer);
     this.deps.commands.agentGone(this);
     this.deps.release(this);

@@ -8,10 +8,13 @@ import { CloseCode, MAX_FRAME_BYTES } from "@flotilla/protocol";
 import { WebSocketServer } from "ws";
 import type { CommandDispatcher } from "../commands/dispatcher.js";
 import type { Services } from "../services.js";
-import { type AgentIdentity, authenticateAgent } from "./agent-auth.js";
-import { AgentConnection } from "./agent-connection.js";
+import { type AgentIdentity, createAgentAuthenticator } from "./agent-auth.js";
+import { AgentConnection, HANDSHAKE_TIMEOUT_MS } from "./agent-connection.js";
+import { createHelloRegistry } from "./agent-session.js";
 
 const HEARTBEAT_MS = 30_000;
+/** One sweep for every connection still waiting for hello, instead of a timer per connection. */
+const HANDSHAKE_SWEEP_MS = 1_000;
 /** How long a replaced connection may take to finish its queued writes before the new one is welcomed. */
 const REPLACE_DRAIN_MS = 10_000;
 
@@ -62,11 +65,22 @@ export function createAgentGateway(
   },
 ): AgentGateway {
   const log = deps.log.child({ component: "gateway" });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false });
+  // No compression: agents' frames are small JSON, and a deflate context costs ~300 KB per link.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    clientTracking: false,
+    perMessageDeflate: false,
+  });
+  const authenticate = createAgentAuthenticator(deps.pool);
+  const registerHello = createHelloRegistry(deps);
+  /** Connections that have not said hello yet: the only ones the handshake sweep looks at. */
+  const handshaking = new Set<AgentConnection>();
   const connections = new Set<AgentConnection>();
   const byAgent = new Map<string, AgentConnection>();
   let accepting = true;
   let heartbeat: NodeJS.Timeout | null = null;
+  let handshakeSweep: NodeJS.Timeout | null = null;
 
   const connectionDeps = {
     prisma: deps.prisma,
@@ -74,6 +88,7 @@ export function createAgentGateway(
     live: deps.live,
     log: deps.log,
     commands: deps.commands,
+    registerHello,
     async claim(connection: AgentConnection) {
       const previous = byAgent.get(connection.agentId);
       byAgent.set(connection.agentId, connection);
@@ -83,6 +98,7 @@ export function createAgentGateway(
       }
     },
     release(connection: AgentConnection) {
+      handshaking.delete(connection);
       // Keep it in `connections` until its queued frames are handled, so flush() waits for them.
       void connection.drained().then(() => connections.delete(connection));
       if (byAgent.get(connection.agentId) === connection) byAgent.delete(connection.agentId);
@@ -95,7 +111,9 @@ export function createAgentGateway(
         ws.close(CloseCode.goingAway, "server shutting down");
         return;
       }
-      connections.add(new AgentConnection(ws, identity, connectionDeps));
+      const connection = new AgentConnection(ws, identity, connectionDeps);
+      connections.add(connection);
+      handshaking.add(connection);
     });
   }
 
@@ -103,7 +121,7 @@ export function createAgentGateway(
     if (!accepting) return rejectUpgrade(socket, 503, "Service Unavailable", "unavailable", "server shutting down");
     let identity: AgentIdentity | null;
     try {
-      identity = await authenticateAgent(deps.prisma, req.headers.authorization);
+      identity = await authenticate(req.headers.authorization);
     } catch (err) {
       log.error({ err }, "agent authentication failed");
       return rejectUpgrade(socket, 503, "Service Unavailable", "unavailable", "try again later");
@@ -143,11 +161,25 @@ export function createAgentGateway(
         }
       }, HEARTBEAT_MS);
       heartbeat.unref();
+      handshakeSweep = setInterval(() => {
+        const cutoff = Date.now() - HANDSHAKE_TIMEOUT_MS;
+        for (const c of handshaking) {
+          if (!c.awaitingHello) handshaking.delete(c);
+          else if (c.openedAt <= cutoff) {
+            handshaking.delete(c);
+            c.close(CloseCode.handshake, `no hello within ${HANDSHAKE_TIMEOUT_MS / 1000} s`);
+          }
+        }
+      }, HANDSHAKE_SWEEP_MS);
+      handshakeSweep.unref();
     },
     closeAll(code = CloseCode.goingAway, reason = "server shutting down") {
       accepting = false;
       if (heartbeat) clearInterval(heartbeat);
+      if (handshakeSweep) clearInterval(handshakeSweep);
       heartbeat = null;
+      handshakeSweep = null;
+      handshaking.clear();
       for (const c of connections) c.close(code, reason);
     },
     async flush(timeoutMs) {
