@@ -62,7 +62,7 @@ export function createMicroBatcher<I, O>(
       const results = await work(batch.map((p) => p.item));
       if (results.length !== batch.length)
         throw new Error(`batch returned ${results.length} results for ${batch.length}`);
-      batch.forEach((p, i) => p.resolve(results[i] as O));
+      for (const [i, p] of batch.entries()) p.resolve(results[i] as O);
     } catch (err) {
       for (const p of batch) p.reject(err);
     }
