@@ -64,7 +64,8 @@ export class AgentConnection implements AgentLink {
   private queued = 0;
   /** After a failed metrics write nothing more is stored on this link, so seqs stay in order. */
   private halted = false;
-  private hello: HelloFrame | null = null;
+  /** From hello: only what later frames need (the whole frame is memory kept for nothing). */
+  private hello: { bootId: string; intervalMs: number } | null = null;
   private memoryCapacity = 0;
   private lastSeenWrite = 0;
   private closeTimer: NodeJS.Timeout | null = null;
@@ -84,7 +85,7 @@ export class AgentConnection implements AgentLink {
     });
     ws.on("error", (err) => this.log.warn({ err: err.message }, "agent socket error"));
     ws.on("close", (code, reason) => this.safely("close", () => this.onClose(code, reason.toString())));
-    this.log.debug("agent connected");
+    if (deps.log.isLevelEnabled("debug")) this.log.debug("agent connected");
   }
 
   /** Made on first use: at 10,000 connections a logger per idle link is memory for nothing. */
@@ -234,7 +235,7 @@ export class AgentConnection implements AgentLink {
     }
     await this.deps.claim(this);
     if (!this.isOpen) return;
-    this.hello = hello;
+    this.hello = { bootId: hello.bootId, intervalMs: hello.intervalMs };
     const { lastSeq, memoryCapacity } = await this.deps.registerHello(this.identity, hello);
     this.memoryCapacity = memoryCapacity;
     this.lastSeenWrite = Date.now();
@@ -244,10 +245,11 @@ export class AgentConnection implements AgentLink {
     this.send({ type: "welcome", protocol: PROTOCOL_VERSION, hostId, serverTime: Date.now(), lastSeq });
     // After welcome on the same socket, so the agent is ready for them when they arrive.
     this.deps.commands.agentReady(this);
-    this.log.debug(
-      { agentVersion: hello.agentVersion, bootId: hello.bootId, intervalMs: hello.intervalMs, lastSeq },
-      "agent said hello",
-    );
+    if (this.deps.log.isLevelEnabled("debug"))
+      this.log.debug(
+        { agentVersion: hello.agentVersion, bootId: hello.bootId, intervalMs: hello.intervalMs, lastSeq },
+        "agent said hello",
+      );
   }
 
   private async onMetrics(frame: MetricsFrame) {
