@@ -5,7 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { createAdapter } from "@socket.io/postgres-adapter";
 import { Server as Engine } from "engine.io";
+import pg from "pg";
 import { Server, type Socket } from "socket.io";
 import { z } from "zod";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/live-events.js";
@@ -47,8 +49,32 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
       done(problem, problem === null);
     },
   });
+  // Browsers on one node must see what happens on every node: rooms are broadcast through
+  // PostgreSQL (NOTIFY, and a table for payloads over NOTIFY's 8 KB).
+  const adapterPool = new pg.Pool({ connectionString: deps.config.databaseUrl, max: 3 });
+  adapterPool.on("error", (err) => log.warn({ err: err.message }, "live adapter: idle PostgreSQL connection failed"));
+  const adapterDb = {
+    query: adapterPool.query.bind(adapterPool),
+    // The adapter takes one connection for LISTEN and keeps it (it reconnects on 'end'). A pool
+    // would lose a slot for good each time that connection dies, and a checked-out pool client
+    // has no 'error' listener, so a database restart would crash the process: use a plain client.
+    async connect() {
+      const client = new pg.Client({ connectionString: deps.config.databaseUrl, keepAlive: true });
+      client.on("error", (err) => log.warn({ err: err.message }, "live adapter: PostgreSQL connection lost"));
+      try {
+        await client.connect();
+      } catch (err) {
+        void client.end().catch(() => {});
+        throw err;
+      }
+      return Object.assign(client, { release: () => void client.end().catch(() => {}) });
+    },
+  } as unknown as pg.Pool;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>({
     serveClient: false,
+    adapter: createAdapter(adapterDb, {
+      errorHandler: (err) => log.warn({ err: err.message }, "live adapter error"),
+    }),
   });
   io.bind(engine);
 
@@ -121,6 +147,9 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     handleRequest: (req, res) => engine.handleRequest(req, res),
     handleUpgrade: (req, socket, head) => engine.handleUpgrade(req, socket, head),
     connectionCount: () => engine.clientsCount,
-    close: () => io.close(),
+    async close() {
+      await io.close();
+      await adapterPool.end().catch(() => {});
+    },
   };
 }
