@@ -5,8 +5,10 @@
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { AGENT_GATEWAY_PATH, CloseCode, PROTOCOL_VERSION, type ServerFrame } from "@flotilla/protocol";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import type { CommandView } from "../../apps/web/src/server/commands/command-view.js";
 import { createEnrollmentToken } from "../../apps/web/src/server/enrollment/tokens.js";
 import { TrpcSession } from "../../apps/web/src/server/testing/trpc-client.js";
@@ -16,6 +18,7 @@ import type {
   HostMetricsEvent,
   ServerToClientEvents,
 } from "../../apps/web/src/shared/live-events.js";
+import { type LoadCredential, seedLoadAgents } from "../load/agents.js";
 import { type Nginx, startNginx } from "../support/nginx.js";
 import { freePort, type SeededDatabase, startSeededDatabase } from "../support/postgres.js";
 import { AGENT_BIN, newStateDir, type Proc, startProcess, startServer } from "../support/processes.js";
@@ -215,4 +218,66 @@ describe("three server nodes behind nginx on one PostgreSQL", () => {
     expect(hosts).toBe(6);
     await fleet.proc.stop();
   });
+
+  it("drops an agent's stale link on one node when the agent is welcomed on another", async () => {
+    // Two nodes still running (the test before killed one).
+    const [a, b] = nodes.filter((n) => n.proc.child.exitCode === null && n.proc.child.signalCode === null) as [
+      Node,
+      Node,
+    ];
+    const [cred] = (await seedLoadAgents(db.pool, {
+      orgId: db.demo.orgId,
+      teamId: db.demo.teamId,
+      count: 1,
+    })) as [LoadCredential];
+    const before = await agentsOn(a);
+    // The first link goes quiet without closing (as after a crash on the agent's side).
+    const stale = await protocolAgent(a, cred);
+    expect(await agentsOn(a)).toBe(before + 1);
+    const fresh = await protocolAgent(b, cred);
+    try {
+      const staleClosed = await stale.closed;
+      expect(staleClosed).toBe(CloseCode.replaced);
+      await waitFor(async () => (await agentsOn(a)) === before, 5_000);
+
+      // Commands now go to the live link on node B, not into node A's dead one.
+      const session = await signedIn(a.url);
+      const res = await session.mutate<CommandView>("commands.request", {
+        hostId: cred.hostId,
+        command: { name: "inventory.refresh", payload: {} },
+      });
+      expect(res.status, JSON.stringify(res.error)).toBe(200);
+      await waitFor(() => fresh.frames.some((f) => f.type === "command" && f.id === res.data?.id), 10_000);
+    } finally {
+      stale.ws.terminate();
+      fresh.ws.terminate();
+    }
+  });
 });
+
+/** A bare protocol client: hello, then it records what the server sends. */
+async function protocolAgent(node: Node, cred: LoadCredential) {
+  const ws = new WebSocket(`${node.url.replace("http", "ws")}${AGENT_GATEWAY_PATH}`, {
+    headers: { authorization: `Bearer ${cred.agentId}.${cred.secret}` },
+  });
+  const frames: ServerFrame[] = [];
+  const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+  ws.on("message", (data) => frames.push(JSON.parse(data.toString()) as ServerFrame));
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  ws.send(
+    JSON.stringify({
+      type: "hello",
+      protocol: PROTOCOL_VERSION,
+      agentId: cred.agentId,
+      agentVersion: "test-0.1.0",
+      bootId: `boot-${Date.now()}`,
+      drivers: ["sim"],
+      intervalMs: 5_000,
+    }),
+  );
+  await waitFor(() => frames.some((f) => f.type === "welcome"), 10_000);
+  return { ws, frames, closed };
+}

@@ -232,7 +232,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         // image.pull gets the organisation's stored registry login in the frame only, never in the row.
         resolveSecrets: createPullAuthResolver(services),
       });
-      const gateway = createAgentGateway({ ...services, commands });
+      const gateway = createAgentGateway({ ...services, commands, databaseUrl: config.databaseUrl });
       sweeper = createLivenessSweeper(services, {
         offlineAfterIntervals: config.offlineAfterIntervals,
         onOffline: (hostIds) => gateway.hostsWentOffline(hostIds),
@@ -254,7 +254,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       await listen();
       // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
       const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);
-      gateway.start();
+      await gateway.start();
       running = {
         services,
         live,

@@ -56,6 +56,8 @@ export class AgentConnection implements AgentLink {
   readonly orgId: string;
   /** When the socket opened: the gateway's one sweeper closes links still without hello after HANDSHAKE_TIMEOUT_MS. */
   readonly openedAt = Date.now();
+  /** When its hello was recorded (0 before): a later hello of the same agent on another node replaces it. */
+  welcomedAt = 0;
   /** Set by ws-level pongs; the gateway's heartbeat terminates links that stay silent. */
   alive = true;
   private phase: Phase = "handshake";
@@ -241,6 +243,7 @@ export class AgentConnection implements AgentLink {
     this.lastSeenWrite = Date.now();
     if (!this.isOpen) return;
     this.phase = "ready";
+    this.welcomedAt = Date.now();
     const { hostId } = this.identity;
     this.send({ type: "welcome", protocol: PROTOCOL_VERSION, hostId, serverTime: Date.now(), lastSeq });
     // After welcome on the same socket, so the agent is ready for them when they arrive.

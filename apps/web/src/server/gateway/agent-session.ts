@@ -28,8 +28,14 @@ const RETRYABLE = new Set(["40P01", "40001"]); // deadlock, serialization failur
  * `welcome`. A batch is one transaction on one pool connection, so thousands of agents
  * reconnecting at once queue here instead of each holding a database connection.
  */
-export function createHelloRegistry(deps: Deps, options: Partial<MicroBatcherOptions> = {}) {
-  const batcher = createMicroBatcher<HelloItem, HelloRecord>((items) => registerHellos(deps, items), {
+export function createHelloRegistry(
+  deps: Deps,
+  options: Partial<MicroBatcherOptions> & {
+    /** NOTIFY `<channel>` with "<nodeId> <agentId> <ms>" per hello, so other nodes drop stale links. */
+    announce?: { channel: string; nodeId: string };
+  } = {},
+) {
+  const batcher = createMicroBatcher<HelloItem, HelloRecord>((items) => registerHellos(deps, items, options.announce), {
     maxSize: options.maxSize ?? 500,
     maxWaitMs: options.maxWaitMs ?? 10,
     concurrency: options.concurrency ?? 1,
@@ -37,10 +43,13 @@ export function createHelloRegistry(deps: Deps, options: Partial<MicroBatcherOpt
   return (identity: AgentIdentity, hello: HelloFrame) => batcher.run({ identity, hello });
 }
 
-async function registerHellos(deps: Deps, items: HelloItem[], now = new Date()): Promise<HelloRecord[]> {
+type Announce = { channel: string; nodeId: string } | undefined;
+
+async function registerHellos(deps: Deps, items: HelloItem[], announce: Announce): Promise<HelloRecord[]> {
+  const now = new Date();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await registerHellosOnce(deps, items, now);
+      return await registerHellosOnce(deps, items, now, announce);
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (attempt >= 3 || !code || !RETRYABLE.has(code)) throw err;
@@ -48,7 +57,12 @@ async function registerHellos(deps: Deps, items: HelloItem[], now = new Date()):
   }
 }
 
-async function registerHellosOnce(deps: Deps, items: HelloItem[], now: Date): Promise<HelloRecord[]> {
+async function registerHellosOnce(
+  deps: Deps,
+  items: HelloItem[],
+  now: Date,
+  announce: Announce,
+): Promise<HelloRecord[]> {
   const agentIds = items.map((i) => i.identity.agentId);
   const hostIds = items.map((i) => i.identity.hostId);
   const versions = items.map((i) => i.hello.agentVersion);
@@ -79,6 +93,15 @@ async function registerHellosOnce(deps: Deps, items: HelloItem[], now: Date): Pr
       "SELECT agent_id, max(seq)::text AS seq FROM metric_batches WHERE agent_id = ANY($1::text[]) GROUP BY agent_id",
       [agentIds],
     );
+    if (announce) {
+      // Sent on commit, only if the hellos were recorded.
+      await client.query("SELECT pg_notify($1, $2 || ' ' || a || ' ' || $3) FROM unnest($4::text[]) AS a", [
+        announce.channel,
+        announce.nodeId,
+        String(now.getTime()),
+        agentIds,
+      ]);
+    }
     await client.query("COMMIT");
     const lastSeq = new Map(seqs.rows.map((r) => [r.agent_id, Number(r.seq)]));
     const hostRows = new Map(hosts.rows.map((r) => [r.id, r]));

@@ -2,11 +2,14 @@
  * The agent gateway: authenticates WebSocket upgrades on /agent, keeps one connection per
  * agent, finds dead links with ws-level pings, and closes everything in order on stop().
  */
+
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { CloseCode, MAX_FRAME_BYTES } from "@flotilla/protocol";
 import { WebSocketServer } from "ws";
 import type { CommandDispatcher } from "../commands/dispatcher.js";
+import { createPgListener } from "../commands/pg-listener.js";
 import type { Services } from "../services.js";
 import { type AgentIdentity, createAgentAuthenticator } from "./agent-auth.js";
 import { AgentConnection, HANDSHAKE_TIMEOUT_MS } from "./agent-connection.js";
@@ -15,6 +18,8 @@ import { createHelloRegistry } from "./agent-session.js";
 const HEARTBEAT_MS = 30_000;
 /** One sweep for every connection still waiting for hello, instead of a timer per connection. */
 const HANDSHAKE_SWEEP_MS = 1_000;
+/** "<nodeId> <agentId> <ms>": an agent was welcomed on some node at that time. */
+export const AGENT_ONLINE_CHANNEL = "flotilla_agent_online";
 /** How long a replaced connection may take to finish its queued writes before the new one is welcomed. */
 const REPLACE_DRAIN_MS = 10_000;
 
@@ -25,7 +30,8 @@ export interface AgentGateway {
   connectionCount(): number;
   /** The sweeper marked these hosts offline: their next batch must flip them back at once. */
   hostsWentOffline(hostIds: readonly string[]): void;
-  start(): void;
+  /** Starts the sweeps and listens for agents welcomed on other nodes. */
+  start(): Promise<void>;
   /** Stops accepting, closes every agent with `code` (1001 by default). */
   closeAll(code?: number, reason?: string): void;
   /** Resolves when every connection's queued frames have been handled (or timeoutMs passed). */
@@ -61,6 +67,7 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
 
 export function createAgentGateway(
   deps: Pick<Services, "prisma" | "pool" | "live" | "log"> & {
+    databaseUrl: string;
     commands: Pick<CommandDispatcher, "agentReady" | "agentGone" | "progress" | "result">;
   },
 ): AgentGateway {
@@ -73,7 +80,24 @@ export function createAgentGateway(
     perMessageDeflate: false,
   });
   const authenticate = createAgentAuthenticator(deps.pool);
-  const registerHello = createHelloRegistry(deps);
+  const nodeId = randomUUID();
+  const registerHello = createHelloRegistry(deps, { announce: { channel: AGENT_ONLINE_CHANNEL, nodeId } });
+  // An agent whose link died without this node noticing (no FIN: a crash, a cut cable) may
+  // already be back on another node. Its stale connection here must go, or this node would go
+  // on claiming its commands and sending them into the void until the heartbeat notices.
+  const elsewhere = createPgListener({
+    databaseUrl: deps.databaseUrl,
+    channel: AGENT_ONLINE_CHANNEL,
+    log,
+    onConnected: () => {},
+    onNotification(payload) {
+      const [from, agentId, at] = payload.split(" ");
+      if (!agentId || from === nodeId) return;
+      const current = byAgent.get(agentId);
+      if (current && current.welcomedAt > 0 && current.welcomedAt < Number(at))
+        current.close(CloseCode.replaced, "the agent connected to another server node");
+    },
+  });
   /** Connections that have not said hello yet: the only ones the handshake sweep looks at. */
   const handshaking = new Set<AgentConnection>();
   const connections = new Set<AgentConnection>();
@@ -151,7 +175,8 @@ export function createAgentGateway(
       const offline = new Set(hostIds);
       for (const c of connections) if (offline.has(c.hostId)) c.forgetLastSeenWrite();
     },
-    start() {
+    async start() {
+      await elsewhere.start();
       heartbeat = setInterval(() => {
         for (const c of connections) {
           if (!c.alive) {
@@ -184,6 +209,7 @@ export function createAgentGateway(
     },
     async flush(timeoutMs) {
       await withTimeout(Promise.all([...connections].map((c) => c.drained())), timeoutMs);
+      await elsewhere.stop();
       wss.close();
     },
   };
