@@ -50,6 +50,18 @@ export interface ConnectionDeps extends Pick<Services, "prisma" | "pool" | "live
 
 type Phase = "handshake" | "greeting" | "ready" | "closed";
 
+/** A JSON `\u0000` escape that is not itself escaped (an odd run of backslashes before the `u`). */
+const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * PostgreSQL text and jsonb cannot hold NUL, so a frame carrying one (a container's log line,
+ * a hostile agent) would fail deep inside a write. It is stored with U+FFFD in its place instead:
+ * nothing else of the frame is lost, and the database never sees the NUL.
+ */
+export function withoutNul(raw: string): string {
+  return raw.includes("\\u0000") ? raw.replace(NUL_ESCAPE, "$1\\ufffd") : raw;
+}
+
 export class AgentConnection implements AgentLink {
   readonly agentId: string;
   readonly hostId: string;
@@ -147,7 +159,7 @@ export class AgentConnection implements AgentLink {
     const raw = Array.isArray(data)
       ? Buffer.concat(data).toString("utf8")
       : Buffer.from(data as Buffer).toString("utf8");
-    const decoded = decodeAgentFrame(raw);
+    const decoded = decodeAgentFrame(withoutNul(raw));
     if (!decoded.ok) return this.onInvalid(decoded.error.message, decoded.error.ref);
     this.invalidInARow = 0;
     this.dispatch(decoded.frame);
