@@ -205,6 +205,10 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     const prisma = createPrisma(config.databaseUrl);
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
     pool.on("error", (err) => log.error({ err }, "idle PostgreSQL connection failed"));
+    // A checked-out client has no pool listener: if PostgreSQL goes away between two queries
+    // of a transaction its 'error' would be uncaught and kill the process. The query that
+    // uses it next fails and releases it; nothing more to do here.
+    pool.on("connect", (client) => client.on("error", () => {}));
     let sweeper: LivenessSweeper | null = null;
     let commands: CommandDispatcher | null = null;
     let deploy: DeployReconciler | null = null;
