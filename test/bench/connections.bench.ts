@@ -63,6 +63,7 @@ async function main() {
   const db = await startSeededDatabase();
   let server: Proc | null = null;
   let fleet: LoadFleet | null = null;
+  let firstHalf: LoadFleet | null = null;
   try {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -87,20 +88,42 @@ async function main() {
     console.log(`server baseline RSS ${(baselineRss / 2 ** 20).toFixed(1)} MiB`);
 
     const rampStart = Date.now();
-    fleet = startLoadFleet(url, creds, { intervalMs: INTERVAL_MS });
-    await fleet.waitForWelcomed(AGENTS, RECONNECT_LIMIT_MS);
-    const rampMs = Date.now() - rampStart;
-    console.log(`${AGENTS} agents welcomed in ${rampMs} ms; settling ${SETTLE_SECONDS} s`);
+    // Half first, then the rest: the slope between the two is the marginal cost of a connection,
+    // free of what the heap grows by once under any load at all (young generation, caches).
+    const half = Math.floor(AGENTS / 2);
+    firstHalf = startLoadFleet(url, creds.slice(0, half), { intervalMs: INTERVAL_MS });
+    await firstHalf.waitForWelcomed(half, RECONNECT_LIMIT_MS);
+    const firstRampMs = Date.now() - rampStart;
+    await sleep(SETTLE_SECONDS * 1_000);
+    const halfRss = await steadyRss(serverPid, 10);
+    console.log(`${half} agents: RSS ${(halfRss / 2 ** 20).toFixed(1)} MiB`);
+    const secondRampStart = Date.now();
+    fleet = startLoadFleet(url, creds.slice(half), { intervalMs: INTERVAL_MS });
+    await fleet.waitForWelcomed(AGENTS - half, RECONNECT_LIMIT_MS);
+    const secondRampMs = Date.now() - secondRampStart;
+    console.log(
+      `${AGENTS} agents welcomed (halves in ${firstRampMs} and ${secondRampMs} ms); settling ${SETTLE_SECONDS} s`,
+    );
     await sleep(SETTLE_SECONDS * 1_000);
     const loadedRss = await steadyRss(serverPid, 10);
     const cpuBefore = readProcess(serverPid)?.cpuSeconds ?? 0;
     await sleep(10_000);
     const idleCpuRatio = ((readProcess(serverPid)?.cpuSeconds ?? 0) - cpuBefore) / 10;
     const perConnection = (loadedRss - baselineRss) / AGENTS;
+    const marginal = (loadedRss - halfRss) / (AGENTS - half);
     console.log(
-      `loaded RSS ${(loadedRss / 2 ** 20).toFixed(1)} MiB: ${(perConnection / 1024).toFixed(2)} KiB per connection`,
+      `loaded RSS ${(loadedRss / 2 ** 20).toFixed(1)} MiB: ${(perConnection / 1024).toFixed(2)} KiB per connection ` +
+        `beyond the baseline, ${(marginal / 1024).toFixed(2)} KiB marginal`,
     );
-    const beforeRestart = fleet.stats();
+    const welcomedTotal = () => (firstHalf?.stats().welcomed ?? 0) + (fleet?.stats().welcomed ?? 0);
+    const waitForAll = async (timeoutMs: number) => {
+      const until = Date.now() + timeoutMs;
+      while (welcomedTotal() < AGENTS) {
+        if (Date.now() > until) throw new Error(`only ${welcomedTotal()} of ${AGENTS} agents welcomed`);
+        await sleep(100);
+      }
+    };
+    const beforeRestart = [firstHalf.stats(), fleet.stats()];
 
     // The restart: SIGKILL (nothing graceful), then a fresh server on the same port.
     const backends = { peak: 0, samples: [] as number[] };
@@ -122,11 +145,11 @@ async function main() {
     await server.stop("SIGKILL");
     server = await startServer(db.url, port, { ui: false });
     const readyAt = Date.now();
-    await fleet.waitForWelcomed(AGENTS, RECONNECT_LIMIT_MS);
+    await waitForAll(RECONNECT_LIMIT_MS);
     const allBackAt = Date.now();
     watching = false;
     await watcher;
-    const afterRestart = fleet.stats();
+    const afterRestart = [firstHalf.stats(), fleet.stats()];
     console.log(
       `all ${AGENTS} back ${((allBackAt - readyAt) / 1000).toFixed(1)} s after the new server was ready ` +
         `(${((allBackAt - killedAt) / 1000).toFixed(1)} s after the kill); peak PostgreSQL connections ${backends.peak}`,
@@ -151,11 +174,14 @@ async function main() {
       memory: {
         baselineRssMiB: round(baselineRss / 2 ** 20),
         loadedRssMiB: round(loadedRss / 2 ** 20),
+        halfLoadedRssMiB: round(halfRss / 2 ** 20),
         perConnectionKiB: round(perConnection / 1024),
+        marginalPerConnectionKiB: round(marginal / 1024),
+        marginalNote: "(RSS at all agents - RSS at half) / the second half: the cost of one more connection",
         goalPerConnectionKiB: 5,
         meetsGoal: perConnection <= 5 * 1024,
       },
-      ramp: { allWelcomedMs: rampMs, rampConcurrency: 200 },
+      ramp: { firstHalfWelcomedMs: firstRampMs, secondHalfWelcomedMs: secondRampMs, rampConcurrency: 200 },
       steadyServerCpuRatio: round(idleCpuRatio),
       restart: {
         kind: "SIGKILL, then a new server on the same port",
@@ -175,6 +201,7 @@ async function main() {
     console.log(`results written to ${OUT}`);
   } finally {
     await fleet?.stop();
+    await firstHalf?.stop();
     await server?.stop();
     await db.stop();
   }

@@ -62,6 +62,23 @@ export function withoutNul(raw: string): string {
   return raw.includes("\\u0000") ? raw.replace(NUL_ESCAPE, "$1\\ufffd") : raw;
 }
 
+const SETTLED: Promise<void> = Promise.resolve();
+const CONNECTION = Symbol("agentConnection");
+type LinkedSocket = WebSocket & { [CONNECTION]: AgentConnection };
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean) {
+  (this as LinkedSocket)[CONNECTION].handleMessage(data, isBinary);
+}
+function onSocketPong(this: WebSocket) {
+  (this as LinkedSocket)[CONNECTION].alive = true;
+}
+function onSocketError(this: WebSocket, err: Error) {
+  (this as LinkedSocket)[CONNECTION].log.warn({ err: err.message }, "agent socket error");
+}
+function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
+  (this as LinkedSocket)[CONNECTION].handleClose(code, reason);
+}
+
 export class AgentConnection implements AgentLink {
   readonly agentId: string;
   readonly hostId: string;
@@ -74,7 +91,7 @@ export class AgentConnection implements AgentLink {
   alive = true;
   private phase: Phase = "handshake";
   private invalidInARow = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<void> = SETTLED;
   private queued = 0;
   /** After a failed metrics write nothing more is stored on this link, so seqs stay in order. */
   private halted = false;
@@ -93,12 +110,12 @@ export class AgentConnection implements AgentLink {
     this.agentId = identity.agentId;
     this.hostId = identity.hostId;
     this.orgId = identity.orgId;
-    ws.on("message", (data, isBinary) => this.safely("message", () => this.onMessage(data, isBinary)));
-    ws.on("pong", () => {
-      this.alive = true;
-    });
-    ws.on("error", (err) => this.log.warn({ err: err.message }, "agent socket error"));
-    ws.on("close", (code, reason) => this.safely("close", () => this.onClose(code, reason.toString())));
+    // Shared listeners that find the connection on the socket: no closures per connection.
+    (ws as LinkedSocket)[CONNECTION] = this;
+    ws.on("message", onSocketMessage);
+    ws.on("pong", onSocketPong);
+    ws.on("error", onSocketError);
+    ws.on("close", onSocketClose);
     if (deps.log.isLevelEnabled("debug")) this.log.debug("agent connected");
   }
 
@@ -151,6 +168,16 @@ export class AgentConnection implements AgentLink {
 
   private sendError(code: ErrorCode, message: string, ref?: string) {
     this.send({ type: "error", code, message: message.slice(0, 4096), ...(ref ? { ref: ref.slice(0, 200) } : {}) });
+  }
+
+  /** @internal called by the shared socket listeners below. */
+  handleMessage(data: RawData, isBinary: boolean) {
+    this.safely("message", () => this.onMessage(data, isBinary));
+  }
+
+  /** @internal */
+  handleClose(code: number, reason: Buffer) {
+    this.safely("close", () => this.onClose(code, reason.toString()));
   }
 
   private onMessage(data: RawData, isBinary: boolean) {

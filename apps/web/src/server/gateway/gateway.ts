@@ -38,6 +38,9 @@ export interface AgentGateway {
   flush(timeoutMs: number): Promise<void>;
 }
 
+/** One shared listener (not a closure per connection). */
+function ignoreSocketError() {}
+
 function rejectUpgrade(socket: Duplex, status: number, statusText: string, code: string, message: string) {
   const body = JSON.stringify({ error: { code, message } });
   if (socket.writable) {
@@ -161,7 +164,7 @@ export function createAgentGateway(
   return {
     handleUpgrade(req, socket, head) {
       // A socket error during the (async) authentication must not become an unhandled 'error'.
-      socket.on("error", () => {});
+      socket.on("error", ignoreSocketError);
       upgrade(req, socket, head).catch((err: unknown) => {
         log.error({ err }, "agent upgrade failed");
         socket.destroy();
