@@ -19,6 +19,34 @@ import { hostRoom, type LivePublisher, orgRoom } from "./publisher.js";
 
 export const LIVE_PATH = "/socket.io/";
 
+/** socket.io-adapter's message type for a room broadcast (MessageType.BROADCAST). */
+const BROADCAST_MESSAGE = 3;
+
+type AdapterFactory = ReturnType<typeof createAdapter>;
+interface ClusterInternals {
+  /** Other nodes heard from recently (heartbeats every 5 s, forgotten after 10 s of silence). */
+  nodesMap: Map<string, number>;
+  doPublish(message: { type: number }): Promise<string>;
+}
+
+/**
+ * The adapter sends every broadcast through NOTIFY, and only then delivers it locally. A node
+ * that has heard no other node (a single-node install, or the first node) has no one to reach:
+ * it skips the round trip, so live updates cost PostgreSQL nothing there. Other nodes announce
+ * themselves on start and every 5 s, so a second node is seen within one heartbeat.
+ */
+function aloneSkipsBroadcasts(factory: AdapterFactory): AdapterFactory {
+  // A plain function, not an arrow: Socket.IO calls it with `new`, and the object it returns wins.
+  return function skippingAdapter(nsp) {
+    const adapter = factory(nsp);
+    const cluster = adapter as unknown as ClusterInternals;
+    const publish = cluster.doPublish.bind(adapter);
+    cluster.doPublish = (message) =>
+      message.type === BROADCAST_MESSAGE && cluster.nodesMap.size === 0 ? Promise.resolve("") : publish(message);
+    return adapter;
+  } as AdapterFactory;
+}
+
 interface SocketData {
   session: SessionInfo;
   token: string;
@@ -72,9 +100,11 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
   } as unknown as pg.Pool;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>({
     serveClient: false,
-    adapter: createAdapter(adapterDb, {
-      errorHandler: (err) => log.warn({ err: err.message }, "live adapter error"),
-    }),
+    adapter: aloneSkipsBroadcasts(
+      createAdapter(adapterDb, {
+        errorHandler: (err) => log.warn({ err: err.message }, "live adapter error"),
+      }),
+    ),
   });
   io.bind(engine);
 
