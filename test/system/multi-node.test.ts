@@ -116,10 +116,14 @@ async function browserOn(node: Node, session: TrpcSession): Promise<Browser> {
 beforeAll(async () => {
   db = await startSeededDatabase();
   const ports = [await freePort(), await freePort(), await freePort()];
-  const procs = await Promise.all(ports.map((p) => startServer(db.url, p, { ui: false })));
-  ports.forEach((port, i) => {
-    nodes.push({ port, url: `http://127.0.0.1:${port}`, proc: procs[i] as Proc });
+  // allSettled: nodes that did start are stopped by afterAll even when another failed to.
+  const started = await Promise.allSettled(ports.map((p) => startServer(db.url, p, { ui: false })));
+  started.forEach((r, i) => {
+    if (r.status === "fulfilled")
+      nodes.push({ port: ports[i] as number, url: `http://127.0.0.1:${ports[i]}`, proc: r.value });
   });
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   lb = await startNginx(await freePort(), ports);
 });
 
