@@ -79,6 +79,8 @@ const TEST_DEBIAN_PACKAGES = [
   "qemu-system-x86",
   "qemu-utils",
   "busybox-static",
+  // The load balancer in front of several server nodes (test/system/multi-node.test.ts).
+  "nginx",
   "cpio",
   "iproute2",
   "libvirt-clients",

@@ -79,6 +79,9 @@ interface Running {
   trpcContext: ReturnType<typeof createContextFactory>;
 }
 
+/** Shared by every upgraded socket (a closure each would cost memory at 10,000 agents). */
+function ignoreError() {}
+
 function pathnameOf(req: IncomingMessage): string {
   const url = req.url ?? "/";
   const q = url.indexOf("?");
@@ -166,7 +169,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     stripInternalHeaders(req);
-    socket.on("error", () => {});
+    socket.on("error", ignoreError);
     const r = running;
     const pathname = pathnameOf(req);
     if (!r || stopping) return socket.destroy();
@@ -216,6 +219,10 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     const prisma = createPrisma(config.databaseUrl);
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
     pool.on("error", (err) => log.error({ err }, "idle PostgreSQL connection failed"));
+    // A checked-out client has no pool listener: if PostgreSQL goes away between two queries
+    // of a transaction its 'error' would be uncaught and kill the process. The query that
+    // uses it next fails and releases it; nothing more to do here.
+    pool.on("connect", (client) => client.on("error", () => {}));
     let sweeper: LivenessSweeper | null = null;
     let commands: CommandDispatcher | null = null;
     let deploy: DeployReconciler | null = null;
@@ -247,7 +254,12 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       // Rollups and retention of the metrics tiers (issue 9), and the /metrics exporter.
       defineMetricsStorageJobs(services);
       const prometheus = createPrometheusExporter(services);
-      const gateway = createAgentGateway({ ...services, commands, ingest: prometheus.ingest });
+      const gateway = createAgentGateway({
+        ...services,
+        commands,
+        databaseUrl: config.databaseUrl,
+        ingest: prometheus.ingest,
+      });
       prometheus.setAgentCount(() => gateway.connectionCount());
       sweeper = createLivenessSweeper(services, {
         offlineAfterIntervals: config.offlineAfterIntervals,
@@ -275,7 +287,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       await listen();
       // Requests that arrive while Next prepares get 503 from handleRequest (running is null).
       const next = config.ui === "off" ? null : await startNext(config, server, options.webDir ?? WEB_DIR);
-      gateway.start();
+      await gateway.start();
       running = {
         services,
         live,

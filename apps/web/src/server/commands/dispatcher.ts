@@ -13,6 +13,7 @@ import {
   commandSchema,
   type ServerFrameInput,
 } from "@flotilla/protocol";
+import { createMicroBatcher } from "../gateway/micro-batcher.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
 import { type ReportOutcome, recordProgress, recordResult } from "./agent-reports.js";
@@ -68,6 +69,23 @@ export function createCommandDispatcher(options: DispatcherOptions): CommandDisp
   const timers: NodeJS.Timeout[] = [];
   let sweeping: Promise<unknown> = Promise.resolve();
   let stopped = false;
+
+  /**
+   * Which arriving agents have unfinished commands: one query per batch of arrivals, so ten
+   * thousand agents reconnecting at once cost a few queries, and only hosts with work get more.
+   */
+  const hasUnfinished = createMicroBatcher<string, boolean>(
+    async (hostIds) => {
+      const rows = await prisma.command.findMany({
+        where: { hostId: { in: hostIds }, state: { in: [...ACTIVE_STATES] } },
+        select: { hostId: true },
+        distinct: ["hostId"],
+      });
+      const busy = new Set(rows.map((r) => r.hostId));
+      return hostIds.map((id) => busy.has(id));
+    },
+    { maxSize: 500, maxWaitMs: 10 },
+  );
 
   /** Runs deliveries for one host in order; a failure is logged, and the next poll retries. */
   function serial(hostId: string, work: () => Promise<void>): Promise<void> {
@@ -243,7 +261,9 @@ export function createCommandDispatcher(options: DispatcherOptions): CommandDisp
     agentReady(link) {
       if (stopped) return;
       links.set(link.hostId, link);
-      void serial(link.hostId, () => deliverHost(link, true));
+      void serial(link.hostId, async () => {
+        if (await hasUnfinished.run(link.hostId)) await deliverHost(link, true);
+      });
     },
     agentGone(link) {
       if (links.get(link.hostId) === link) links.delete(link.hostId);

@@ -29,7 +29,7 @@ import type { HostSeenBatcher } from "../metrics/host-seen-batcher.js";
 import type { IngestRecorder } from "../metrics/ingest-stats.js";
 import type { Services } from "../services.js";
 import type { AgentIdentity } from "./agent-auth.js";
-import { publishBatch, recordHostEvent, registerHello } from "./agent-session.js";
+import { type HelloRecord, publishBatch, recordHostEvent } from "./agent-session.js";
 import { toMetricBatch } from "./metrics-ingest.js";
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -51,27 +51,62 @@ export interface ConnectionDeps extends Pick<Services, "prisma" | "pool" | "live
   /** Makes this the agent's only connection, closing (4004) and draining an older one first. */
   claim(connection: AgentConnection): Promise<void>;
   release(connection: AgentConnection): void;
+  /** Records the hello (batched with other agents' hellos) and returns what `welcome` needs. */
+  registerHello(identity: AgentIdentity, hello: HelloFrame): Promise<HelloRecord>;
 }
 
 type Phase = "handshake" | "greeting" | "ready" | "closed";
+
+/** A JSON `\u0000` escape that is not itself escaped (an odd run of backslashes before the `u`). */
+const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * PostgreSQL text and jsonb cannot hold NUL, so a frame carrying one (a container's log line,
+ * a hostile agent) would fail deep inside a write. It is stored with U+FFFD in its place instead:
+ * nothing else of the frame is lost, and the database never sees the NUL.
+ */
+export function withoutNul(raw: string): string {
+  return raw.includes("\\u0000") ? raw.replace(NUL_ESCAPE, "$1\\ufffd") : raw;
+}
+
+const SETTLED: Promise<void> = Promise.resolve();
+const CONNECTION = Symbol("agentConnection");
+type LinkedSocket = WebSocket & { [CONNECTION]: AgentConnection };
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean) {
+  (this as LinkedSocket)[CONNECTION].handleMessage(data, isBinary);
+}
+function onSocketPong(this: WebSocket) {
+  (this as LinkedSocket)[CONNECTION].alive = true;
+}
+function onSocketError(this: WebSocket, err: Error) {
+  (this as LinkedSocket)[CONNECTION].log.warn({ err: err.message }, "agent socket error");
+}
+function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
+  (this as LinkedSocket)[CONNECTION].handleClose(code, reason);
+}
 
 export class AgentConnection implements AgentLink {
   readonly agentId: string;
   readonly hostId: string;
   readonly orgId: string;
-  readonly log: Logger;
+  /** When the socket opened: the gateway's one sweeper closes links still without hello after HANDSHAKE_TIMEOUT_MS. */
+  readonly openedAt = Date.now();
+  /** When its hello was recorded (0 before): a later hello of the same agent on another node replaces it. */
+  welcomedAt = 0;
   /** Set by ws-level pongs; the gateway's heartbeat terminates links that stay silent. */
   alive = true;
   private phase: Phase = "handshake";
   private invalidInARow = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<void> = SETTLED;
   private queued = 0;
   /** After a failed metrics write nothing more is stored on this link, so seqs stay in order. */
   private halted = false;
-  private hello: HelloFrame | null = null;
+  /** From hello: only what later frames need (the whole frame is memory kept for nothing). */
+  private hello: { bootId: string; intervalMs: number } | null = null;
   private memoryCapacity = 0;
-  private readonly handshakeTimer: NodeJS.Timeout;
   private closeTimer: NodeJS.Timeout | null = null;
+  private childLog: Logger | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -81,17 +116,23 @@ export class AgentConnection implements AgentLink {
     this.agentId = identity.agentId;
     this.hostId = identity.hostId;
     this.orgId = identity.orgId;
-    this.log = deps.log.child({ agentId: identity.agentId, hostId: identity.hostId });
-    this.handshakeTimer = setTimeout(() => {
-      if (this.phase === "handshake") this.close(CloseCode.handshake, "no hello within 10 s");
-    }, HANDSHAKE_TIMEOUT_MS);
-    ws.on("message", (data, isBinary) => this.safely("message", () => this.onMessage(data, isBinary)));
-    ws.on("pong", () => {
-      this.alive = true;
-    });
-    ws.on("error", (err) => this.log.warn({ err: err.message }, "agent socket error"));
-    ws.on("close", (code, reason) => this.safely("close", () => this.onClose(code, reason.toString())));
-    this.log.info("agent connected");
+    // Shared listeners that find the connection on the socket: no closures per connection.
+    (ws as LinkedSocket)[CONNECTION] = this;
+    ws.on("message", onSocketMessage);
+    ws.on("pong", onSocketPong);
+    ws.on("error", onSocketError);
+    ws.on("close", onSocketClose);
+    if (deps.log.isLevelEnabled("debug")) this.log.debug("agent connected");
+  }
+
+  /** Made on first use: at 10,000 connections a logger per idle link is memory for nothing. */
+  get log(): Logger {
+    this.childLog ??= this.deps.log.child({ agentId: this.agentId, hostId: this.hostId });
+    return this.childLog;
+  }
+
+  get awaitingHello(): boolean {
+    return this.phase === "handshake";
   }
 
   get isOpen(): boolean {
@@ -113,7 +154,6 @@ export class AgentConnection implements AgentLink {
   close(code: number, reason: string): void {
     if (this.phase !== "closed") this.log.info({ code, reason }, "closing agent connection");
     this.phase = "closed";
-    clearTimeout(this.handshakeTimer);
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       this.ws.close(code, reason.slice(0, 120));
       // A peer that never answers the close handshake is cut off.
@@ -136,13 +176,23 @@ export class AgentConnection implements AgentLink {
     this.send({ type: "error", code, message: message.slice(0, 4096), ...(ref ? { ref: ref.slice(0, 200) } : {}) });
   }
 
+  /** @internal called by the shared socket listeners below. */
+  handleMessage(data: RawData, isBinary: boolean) {
+    this.safely("message", () => this.onMessage(data, isBinary));
+  }
+
+  /** @internal */
+  handleClose(code: number, reason: Buffer) {
+    this.safely("close", () => this.onClose(code, reason.toString()));
+  }
+
   private onMessage(data: RawData, isBinary: boolean) {
     if (this.phase === "closed") return;
     if (isBinary) return this.onInvalid("frames must be JSON text messages, not binary");
     const raw = Array.isArray(data)
       ? Buffer.concat(data).toString("utf8")
       : Buffer.from(data as Buffer).toString("utf8");
-    const decoded = decodeAgentFrame(raw);
+    const decoded = decodeAgentFrame(withoutNul(raw));
     if (!decoded.ok) return this.onInvalid(decoded.error.message, decoded.error.ref);
     this.invalidInARow = 0;
     this.dispatch(decoded.frame);
@@ -230,22 +280,23 @@ export class AgentConnection implements AgentLink {
       );
       return this.close(CloseCode.protocolVersion, "unsupported protocol version");
     }
-    clearTimeout(this.handshakeTimer);
     await this.deps.claim(this);
     if (!this.isOpen) return;
-    this.hello = hello;
-    const { lastSeq, memoryCapacity } = await registerHello(this.deps, this.identity, hello);
+    this.hello = { bootId: hello.bootId, intervalMs: hello.intervalMs };
+    const { lastSeq, memoryCapacity } = await this.deps.registerHello(this.identity, hello);
     this.memoryCapacity = memoryCapacity;
     if (!this.isOpen) return;
     this.phase = "ready";
+    this.welcomedAt = Date.now();
     const { hostId } = this.identity;
     this.send({ type: "welcome", protocol: PROTOCOL_VERSION, hostId, serverTime: Date.now(), lastSeq });
     // After welcome on the same socket, so the agent is ready for them when they arrive.
     this.deps.commands.agentReady(this);
-    this.log.info(
-      { agentVersion: hello.agentVersion, bootId: hello.bootId, intervalMs: hello.intervalMs, lastSeq },
-      "agent said hello",
-    );
+    if (this.deps.log.isLevelEnabled("debug"))
+      this.log.debug(
+        { agentVersion: hello.agentVersion, bootId: hello.bootId, intervalMs: hello.intervalMs, lastSeq },
+        "agent said hello",
+      );
   }
 
   private async onMetrics(frame: MetricsFrame) {
@@ -314,7 +365,6 @@ export class AgentConnection implements AgentLink {
 
   private onClose(code: number, reason: string) {
     this.phase = "closed";
-    clearTimeout(this.handshakeTimer);
     if (this.closeTimer) clearTimeout(this.closeTimer);
     this.deps.commands.agentGone(this);
     this.deps.release(this);

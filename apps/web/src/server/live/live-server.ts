@@ -5,7 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { createAdapter } from "@socket.io/postgres-adapter";
 import { Server as Engine } from "engine.io";
+import pg from "pg";
 import { Server, type Socket } from "socket.io";
 import { z } from "zod";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/live-events.js";
@@ -18,6 +20,34 @@ import { hostRoom, type LivePublisher, orgRoom } from "./publisher.js";
 import { createDeploymentTeamLookup, createHostTeamLookup, teamRoom } from "./team-rooms.js";
 
 export const LIVE_PATH = "/socket.io/";
+
+/** socket.io-adapter's message type for a room broadcast (MessageType.BROADCAST). */
+const BROADCAST_MESSAGE = 3;
+
+type AdapterFactory = ReturnType<typeof createAdapter>;
+interface ClusterInternals {
+  /** Other nodes heard from recently (heartbeats every 5 s, forgotten after 10 s of silence). */
+  nodesMap: Map<string, number>;
+  doPublish(message: { type: number }): Promise<string>;
+}
+
+/**
+ * The adapter sends every broadcast through NOTIFY, and only then delivers it locally. A node
+ * that has heard no other node (a single-node install, or the first node) has no one to reach:
+ * it skips the round trip, so live updates cost PostgreSQL nothing there. Other nodes announce
+ * themselves on start and every 5 s, so a second node is seen within one heartbeat.
+ */
+function aloneSkipsBroadcasts(factory: AdapterFactory): AdapterFactory {
+  // A plain function, not an arrow: Socket.IO calls it with `new`, and the object it returns wins.
+  return function skippingAdapter(nsp) {
+    const adapter = factory(nsp);
+    const cluster = adapter as unknown as ClusterInternals;
+    const publish = cluster.doPublish.bind(adapter);
+    cluster.doPublish = (message) =>
+      message.type === BROADCAST_MESSAGE && cluster.nodesMap.size === 0 ? Promise.resolve("") : publish(message);
+    return adapter;
+  } as AdapterFactory;
+}
 
 interface SocketData {
   session: SessionInfo;
@@ -50,8 +80,34 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
       done(problem, problem === null);
     },
   });
+  // Browsers on one node must see what happens on every node: rooms are broadcast through
+  // PostgreSQL (NOTIFY, and a table for payloads over NOTIFY's 8 KB).
+  const adapterPool = new pg.Pool({ connectionString: deps.config.databaseUrl, max: 3 });
+  adapterPool.on("error", (err) => log.warn({ err: err.message }, "live adapter: idle PostgreSQL connection failed"));
+  const adapterDb = {
+    query: adapterPool.query.bind(adapterPool),
+    // The adapter takes one connection for LISTEN and keeps it (it reconnects on 'end'). A pool
+    // would lose a slot for good each time that connection dies, and a checked-out pool client
+    // has no 'error' listener, so a database restart would crash the process: use a plain client.
+    async connect() {
+      const client = new pg.Client({ connectionString: deps.config.databaseUrl, keepAlive: true });
+      client.on("error", (err) => log.warn({ err: err.message }, "live adapter: PostgreSQL connection lost"));
+      try {
+        await client.connect();
+      } catch (err) {
+        void client.end().catch(() => {});
+        throw err;
+      }
+      return Object.assign(client, { release: () => void client.end().catch(() => {}) });
+    },
+  } as unknown as pg.Pool;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>({
     serveClient: false,
+    adapter: aloneSkipsBroadcasts(
+      createAdapter(adapterDb, {
+        errorHandler: (err) => log.warn({ err: err.message }, "live adapter error"),
+      }),
+    ),
   });
   io.bind(engine);
 
@@ -165,6 +221,9 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     handleRequest: (req, res) => engine.handleRequest(req, res),
     handleUpgrade: (req, socket, head) => engine.handleUpgrade(req, socket, head),
     connectionCount: () => engine.clientsCount,
-    close: () => io.close(),
+    async close() {
+      await io.close();
+      await adapterPool.end().catch(() => {});
+    },
   };
 }
