@@ -13,6 +13,57 @@ import type { TargetKind } from "./targets.js";
 /** The id (or, for planScope, the value) to put in a target field, per kind. */
 export type ObjectSet = Record<TargetKind, unknown>;
 
+/** The kinds that may also be organisation-wide (no team): they then belong to every team. */
+export const ORG_WIDE_KINDS = ["alertRule", "alertInstance", "alertSilence", "webhookEndpoint"] as const;
+
+/** An alert rule with one alert, a silence and a webhook endpoint, of `teamId` (null: organisation-wide). */
+async function seedAlerting(prisma: PrismaClient, orgId: string, teamId: string | null, hostId: string) {
+  const rule = await prisma.alertRule.create({
+    data: { orgId, teamId, name: "matrix rule", kind: "host_offline", enabled: false },
+  });
+  const alertInstance = await prisma.alertInstance.create({
+    data: { orgId, ruleId: rule.id, teamId, hostId, subject: hostId, state: "firing", severity: "warning" },
+  });
+  const silence = await prisma.alertSilence.create({
+    data: { orgId, teamId, comment: "matrix", startsAt: new Date(), endsAt: new Date(Date.now() + 3_600_000) },
+  });
+  const endpoint = await prisma.webhookEndpoint.create({
+    data: {
+      orgId,
+      teamId,
+      name: "matrix",
+      url: "https://hooks.example.test/x",
+      events: ["alert.firing"],
+      secret: {},
+      enabled: false,
+    },
+  });
+  return {
+    alertRule: rule.id,
+    alertInstance: alertInstance.id,
+    alertSilence: silence.id,
+    webhookEndpoint: endpoint.id,
+  };
+}
+
+/**
+ * The same objects as `base` (of the first team), but organisation-wide where a kind can be, and a
+ * host list spanning both teams: every team's permission is needed for those.
+ */
+export async function seedOrgWideObjects(
+  prisma: PrismaClient,
+  orgId: string,
+  base: ObjectSet,
+  otherTeamHost: string,
+): Promise<ObjectSet> {
+  const hostId = base.host as string;
+  return {
+    ...base,
+    ...(await seedAlerting(prisma, orgId, null, hostId)),
+    hostList: [hostId, otherTeamHost],
+  };
+}
+
 /** Creates one object of each kind in `teamId` of `orgId`. */
 export async function seedObjects(prisma: PrismaClient, orgId: string, teamId: string): Promise<ObjectSet> {
   const u = randomUUID().slice(0, 8);
@@ -98,6 +149,8 @@ export async function seedObjects(prisma: PrismaClient, orgId: string, teamId: s
     registryCredential: credential.id,
     invitation: invitation.id,
     apiToken: apiToken.id,
+    hostList: [host.id, host2.id],
+    ...(await seedAlerting(prisma, orgId, teamId, host.id)),
   };
 }
 
@@ -118,6 +171,11 @@ export function missingObjects(): ObjectSet {
     registryCredential: id(),
     invitation: id(),
     apiToken: id(),
+    hostList: [id()],
+    alertRule: id(),
+    alertInstance: id(),
+    alertSilence: id(),
+    webhookEndpoint: id(),
   };
 }
 

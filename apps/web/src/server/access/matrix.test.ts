@@ -15,7 +15,15 @@ import { createApiToken, findTokenPrincipal } from "../tokens/api-tokens.js";
 import type { ProcedureMeta } from "../trpc/init.js";
 import { appRouter } from "../trpc/router.js";
 import { AccessDenied, authorize } from "./authorize.js";
-import { type ActorSpec, memberWithSession, missingObjects, type ObjectSet, seedObjects } from "./matrix-fixtures.js";
+import {
+  type ActorSpec,
+  memberWithSession,
+  missingObjects,
+  type ObjectSet,
+  ORG_WIDE_KINDS,
+  seedObjects,
+  seedOrgWideObjects,
+} from "./matrix-fixtures.js";
 import {
   ALL_ROLE_PERMISSIONS,
   isPublicPermission,
@@ -55,7 +63,7 @@ const DOMAIN_SCOPED: Record<string, string> = {
 let t: TestServer;
 let teamA1: string;
 let teamA2: string;
-let sets: Record<"own" | "otherTeam" | "otherOrg" | "missing", ObjectSet>;
+let sets: Record<"own" | "otherTeam" | "orgWide" | "otherOrg" | "missing", ObjectSet>;
 const actors: Array<{ spec: ActorSpec; principal: Principal | null; headers: Record<string, string> }> = [];
 
 beforeAll(async () => {
@@ -64,9 +72,13 @@ beforeAll(async () => {
   teamA1 = t.owner.teamId;
   teamA2 = (await prisma.team.create({ data: { orgId: t.owner.orgId, name: "Second" } })).id;
   const orgB = await seedOrg(prisma, "other-org");
+  const own = await seedObjects(prisma, t.owner.orgId, teamA1);
+  const otherTeam = await seedObjects(prisma, t.owner.orgId, teamA2);
   sets = {
-    own: await seedObjects(prisma, t.owner.orgId, teamA1),
-    otherTeam: await seedObjects(prisma, t.owner.orgId, teamA2),
+    own,
+    otherTeam,
+    // Organisation-wide alerting objects and a host list across both teams; the rest as `own`.
+    orgWide: await seedOrgWideObjects(prisma, t.owner.orgId, own, otherTeam.host as string),
     otherOrg: await seedObjects(prisma, orgB.orgId, orgB.teamId),
     missing: missingObjects(),
   };
@@ -128,6 +140,10 @@ function declaredPermissions(spec: ActorSpec, teamId: string): Set<string> {
 function teamsOf(setName: keyof typeof sets, kind: TargetSpec["kind"]): string[] | null {
   if (setName === "otherOrg" || setName === "missing") return null;
   if (kind === "registryCredential") return []; // organisation-level
+  if (setName === "orgWide") {
+    const everyTeam = kind === "hostList" || (ORG_WIDE_KINDS as readonly string[]).includes(kind);
+    return everyTeam ? [teamA1, teamA2] : [teamA1];
+  }
   return [setName === "own" ? teamA1 : teamA2];
 }
 

@@ -2,6 +2,9 @@
  * What a procedure acts on, found from its input: the organisation and team(s) an object
  * belongs to. A host belongs to a team; its workloads, commands, migrations and evacuations
  * follow the host. A plan belongs to the team it is scoped to, or to every team it touches.
+ * Alert rules, alerts, silences and webhook endpoints belong to their team; one without a team
+ * is organisation-wide and so belongs to every team (only a caller holding the permission in all
+ * of them, i.e. org-wide, may act on it).
  */
 import type { PrismaClient } from "../services.js";
 
@@ -19,6 +22,11 @@ export const TARGET_KINDS = [
   "registryCredential",
   "invitation",
   "apiToken",
+  "hostList",
+  "alertRule",
+  "alertInstance",
+  "alertSilence",
+  "webhookEndpoint",
 ] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
@@ -54,6 +62,27 @@ async function teamsOfOrg(prisma: PrismaClient, orgId: string): Promise<Resolved
   return { orgId, teamIds: teams.length ? teams.map((t) => t.id) : ["(no team)"] };
 }
 
+/** A row with an optional team: its team, or every team of the organisation when it has none. */
+async function ownTeamOrOrgWide(
+  prisma: PrismaClient,
+  row: { orgId: string; teamId: string | null } | null,
+): Promise<ResolvedTarget | null> {
+  if (!row) return null;
+  return row.teamId ? { orgId: row.orgId, teamIds: [row.teamId] } : teamsOfOrg(prisma, row.orgId);
+}
+
+/** Several hosts at once: the teams of all of them; null if any is missing or in another organisation. */
+async function resolveHostList(prisma: PrismaClient, value: unknown): Promise<ResolvedTarget | null> {
+  if (!Array.isArray(value) || value.length === 0) return null;
+  const ids = value.map(asId);
+  if (ids.some((id) => id === null)) return null;
+  const unique = [...new Set(ids as string[])];
+  const hosts = await prisma.host.findMany({ where: { id: { in: unique } }, select: { orgId: true, teamId: true } });
+  const orgs = new Set(hosts.map((h) => h.orgId));
+  if (hosts.length !== unique.length || orgs.size !== 1) return null;
+  return { orgId: hosts[0]?.orgId ?? "", teamIds: [...new Set(hosts.map((h) => h.teamId))] };
+}
+
 async function resolveScope(prisma: PrismaClient, orgId: string, scope: unknown): Promise<ResolvedTarget | null> {
   if (scope && typeof scope === "object" && "teamId" in scope) {
     const teamId = asId(scope.teamId);
@@ -69,7 +98,7 @@ async function resolveScope(prisma: PrismaClient, orgId: string, scope: unknown)
   return teamsOfOrg(prisma, orgId);
 }
 
-const RESOLVERS: Record<Exclude<TargetKind, "planScope">, Resolver> = {
+const RESOLVERS: Record<Exclude<TargetKind, "planScope" | "hostList">, Resolver> = {
   async host(prisma, id) {
     const key = asId(id);
     const row = key
@@ -162,6 +191,29 @@ const RESOLVERS: Record<Exclude<TargetKind, "planScope">, Resolver> = {
       : null;
     return row ? { orgId: row.orgId, teamIds: row.teamId ? [row.teamId] : [] } : null;
   },
+  async alertRule(prisma, id) {
+    const key = asId(id);
+    const select = { orgId: true, teamId: true } as const;
+    return ownTeamOrOrgWide(prisma, key ? await prisma.alertRule.findUnique({ where: { id: key }, select }) : null);
+  },
+  async alertInstance(prisma, id) {
+    const key = asId(id);
+    const select = { orgId: true, teamId: true } as const;
+    return ownTeamOrOrgWide(prisma, key ? await prisma.alertInstance.findUnique({ where: { id: key }, select }) : null);
+  },
+  async alertSilence(prisma, id) {
+    const key = asId(id);
+    const select = { orgId: true, teamId: true } as const;
+    return ownTeamOrOrgWide(prisma, key ? await prisma.alertSilence.findUnique({ where: { id: key }, select }) : null);
+  },
+  async webhookEndpoint(prisma, id) {
+    const key = asId(id);
+    const select = { orgId: true, teamId: true } as const;
+    return ownTeamOrOrgWide(
+      prisma,
+      key ? await prisma.webhookEndpoint.findUnique({ where: { id: key }, select }) : null,
+    );
+  },
 };
 
 /** Where `spec` points in `input`: the object's organisation and teams, or null if there is no such object. */
@@ -172,6 +224,7 @@ export async function resolveTarget(
   value: unknown,
 ): Promise<ResolvedTarget | null> {
   if (spec.kind === "planScope") return resolveScope(prisma, orgId, value);
+  if (spec.kind === "hostList") return resolveHostList(prisma, value);
   return RESOLVERS[spec.kind](prisma, value);
 }
 

@@ -29,23 +29,35 @@ async function checkTeam(ctx: AlertContext, teamId: string | null) {
   if (!team) throw new AppError("not_found", "No such team in your organisation.");
 }
 
-/** The organisation's teams, for scoping rules, silences and endpoints. */
-export async function listTeams(ctx: AlertContext) {
+/**
+ * The teams a caller may see rows of: "all" (org-wide, sees organisation-wide rows too) or a list
+ * (that team's rows only). Computed by the router from the caller's permissions (access/scope.ts).
+ */
+export type VisibleTeams = "all" | string[];
+
+/** A `where` keeping rows of the visible teams; rows without a team are org-wide, seen only with "all". */
+export function visibleTeamsWhere(teams: VisibleTeams) {
+  return teams === "all" ? {} : { teamId: { in: teams } };
+}
+
+/** The organisation's teams the caller may see, for scoping rules, silences and endpoints. */
+export async function listTeams(ctx: AlertContext, teams: VisibleTeams) {
+  const ids = teams === "all" ? {} : { id: { in: teams } };
   return ctx.services.prisma.team.findMany({
-    where: { orgId: ctx.actor.orgId },
+    where: { orgId: ctx.actor.orgId, ...ids },
     select: { id: true, name: true },
     orderBy: { name: "asc" },
   });
 }
 
-export async function listRules(ctx: AlertContext) {
+export async function listRules(ctx: AlertContext, teams: VisibleTeams) {
   const rules = await ctx.services.prisma.alertRule.findMany({
-    where: { orgId: ctx.actor.orgId },
+    where: { orgId: ctx.actor.orgId, ...visibleTeamsWhere(teams) },
     orderBy: { createdAt: "asc" },
   });
   const open = await ctx.services.prisma.alertInstance.groupBy({
     by: ["ruleId", "state"],
-    where: { orgId: ctx.actor.orgId, state: { in: ["pending", "firing"] } },
+    where: { orgId: ctx.actor.orgId, ruleId: { in: rules.map((r) => r.id) }, state: { in: ["pending", "firing"] } },
     _count: true,
   });
   return rules.map((r) => ({
@@ -112,9 +124,9 @@ export const silenceInputSchema = z
   .refine((s) => s.recurrence || s.endsAt, { path: ["endsAt"], message: "a one-off silence needs an end" });
 export type SilenceInput = z.infer<typeof silenceInputSchema>;
 
-export async function listSilences(ctx: AlertContext) {
+export async function listSilences(ctx: AlertContext, teams: VisibleTeams) {
   return ctx.services.prisma.alertSilence.findMany({
-    where: { orgId: ctx.actor.orgId },
+    where: { orgId: ctx.actor.orgId, ...visibleTeamsWhere(teams) },
     orderBy: { startsAt: "desc" },
   });
 }
@@ -144,7 +156,7 @@ export const listAlertsSchema = z.object({
   limit: z.number().int().min(1).max(500).default(100),
 });
 
-export async function listAlerts(ctx: AlertContext, input: z.infer<typeof listAlertsSchema>) {
+export async function listAlerts(ctx: AlertContext, input: z.infer<typeof listAlertsSchema>, teams: VisibleTeams) {
   const state =
     input.state === "open"
       ? { in: ["pending", "firing"] }
@@ -152,7 +164,7 @@ export async function listAlerts(ctx: AlertContext, input: z.infer<typeof listAl
         ? undefined
         : { equals: input.state };
   return ctx.services.prisma.alertInstance.findMany({
-    where: { orgId: ctx.actor.orgId, ...(state ? { state } : {}) },
+    where: { orgId: ctx.actor.orgId, ...visibleTeamsWhere(teams), ...(state ? { state } : {}) },
     orderBy: { startedAt: "desc" },
     take: input.limit,
     include: { rule: { select: { name: true, kind: true } } },

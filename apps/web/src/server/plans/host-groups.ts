@@ -14,11 +14,15 @@ export interface HostGroupView {
   online: number;
 }
 
-/** Every group in the organisation with its host counts, by name; the teams (team scope); the hosts. */
-export async function listScopes(ctx: ReadContext) {
+/**
+ * Every group in the organisation with its host counts, by name; the teams (team scope); the hosts.
+ * `teams` limits all three to the teams the caller may read ("all": the whole organisation).
+ */
+export async function listScopes(ctx: ReadContext, teams: "all" | string[] = "all") {
+  const inTeams = teams === "all" ? {} : { teamId: { in: teams } };
   const rows = await ctx.prisma.host.groupBy({
     by: ["group", "status"],
-    where: { orgId: ctx.actor.orgId, group: { not: null } },
+    where: { orgId: ctx.actor.orgId, ...inTeams, group: { not: null } },
     _count: { _all: true },
   });
   const groups = new Map<string, HostGroupView>();
@@ -29,19 +33,19 @@ export async function listScopes(ctx: ReadContext) {
     if (r.status === "online" || r.status === "maintenance") g.online += r._count._all;
     groups.set(r.group, g);
   }
-  const teams = await ctx.prisma.team.findMany({
-    where: { orgId: ctx.actor.orgId },
+  const teamRows = await ctx.prisma.team.findMany({
+    where: { orgId: ctx.actor.orgId, ...(teams === "all" ? {} : { id: { in: teams } }) },
     select: { id: true, name: true },
     orderBy: { name: "asc" },
   });
   // Every host with its group, for the form that assigns them (fleets of thousands stay small as JSON).
   const hosts = await ctx.prisma.host.findMany({
-    where: { orgId: ctx.actor.orgId },
+    where: { orgId: ctx.actor.orgId, ...inTeams },
     select: { id: true, name: true, group: true, status: true },
     orderBy: { name: "asc" },
     take: 5000,
   });
-  return { groups: [...groups.values()].sort((a, b) => a.group.localeCompare(b.group)), teams, hosts };
+  return { groups: [...groups.values()].sort((a, b) => a.group.localeCompare(b.group)), teams: teamRows, hosts };
 }
 
 /** Puts hosts in a group (null: in none). All hosts must be the caller's, or nothing changes. */

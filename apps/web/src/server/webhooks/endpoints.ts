@@ -85,17 +85,22 @@ async function audit(ctx: WebhookContext, action: string, id: string) {
 }
 
 /**
- * The endpoints; `fullUrls` only for those who manage them: a receiver URL often carries its own
+ * The endpoints of the visible teams ("all": org-wide ones too); full URLs only where the caller
+ * manages the endpoint (`managesTeam`, null for org-wide): a receiver URL often carries its own
  * credential (Slack's do), so others see scheme and host only.
  */
-export async function listEndpoints(ctx: WebhookContext, fullUrls: boolean): Promise<EndpointView[]> {
+export async function listEndpoints(
+  ctx: WebhookContext,
+  teams: "all" | string[],
+  managesTeam: (teamId: string | null) => boolean,
+): Promise<EndpointView[]> {
   const rows = await ctx.services.prisma.webhookEndpoint.findMany({
-    where: { orgId: ctx.actor.orgId },
+    where: { orgId: ctx.actor.orgId, ...(teams === "all" ? {} : { teamId: { in: teams } }) },
     orderBy: { createdAt: "asc" },
   });
   return rows.map((row) => {
     const view = toView(row);
-    return fullUrls ? view : { ...view, url: maskUrl(view.url) };
+    return managesTeam(row.teamId) ? view : { ...view, url: maskUrl(view.url) };
   });
 }
 

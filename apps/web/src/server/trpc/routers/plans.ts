@@ -1,6 +1,7 @@
 /** plans.*: consolidation plans — build, review, approve (role-gated), follow, cancel (see server/plans). */
 import { z } from "zod";
 import { keepVisiblePlans } from "../../access/plan-scope.js";
+import { teamsWith } from "../../access/scope.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import { listScopes, setHostGroup } from "../../plans/host-groups.js";
 import { hostGroupSchema, planOptionsSchema, planScopeSchema } from "../../plans/plan-input.js";
@@ -59,11 +60,13 @@ export const plansRouter = router({
     .input(z.object({ id: idSchema }))
     .mutation(({ ctx, input }) => cancelPlan(plansContext(ctx), input.id)),
 
-  /** What a plan can be scoped to: host groups (with host counts) and teams. */
-  scopes: permission("fleet.read").query(({ ctx }) => listScopes(plansContext(ctx))),
+  /** What a plan can be scoped to: host groups (with host counts) and teams, of the teams the caller reads. */
+  scopes: permission("fleet.read").query(({ ctx }) =>
+    listScopes(plansContext(ctx), teamsWith(ctx.session, "fleet.read")),
+  ),
 
-  /** Puts hosts in a host group (null: none), for plans scoped to a group. */
-  setHostGroup: permission("hosts.manage")
+  /** Puts hosts in a host group (null: none), for plans scoped to a group; every host's team must be the caller's. */
+  setHostGroup: permission("hosts.manage", on("hostList", "hostIds"))
     .input(z.object({ hostIds: z.array(idSchema).min(1).max(5000), group: hostGroupSchema.nullable() }))
     .mutation(({ ctx, input }) => setHostGroup(plansContext(ctx), input.hostIds, input.group)),
 
