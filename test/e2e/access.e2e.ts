@@ -5,7 +5,7 @@
 // workload actions. The owner then finds the joins in the audit log and its CSV export.
 import { readFileSync } from "node:fs";
 import { type BrowserContext, expect, type Page, test } from "@playwright/test";
-import { invite, join } from "./access-support.js";
+import { invite, join, parseCsv } from "./access-support.js";
 import { e2eEnv as env, signIn } from "./session.js";
 
 const run = Date.now().toString(36);
@@ -103,7 +103,7 @@ test("an invited viewer sees only their team's hosts and cannot act; an operator
     await expectOnlyTeamAHosts(viewer, simHostId, dockerHostId);
     await openSimHost(viewer, simHostId);
     await expect(viewer.getByRole("button", { name: WORKLOAD_ACTION })).toHaveCount(0);
-    await expect(viewer.getByRole("button", { name: "Deploy here" })).toHaveCount(0);
+    await expect(viewer.getByRole("link", { name: "Deploy here" })).toHaveCount(0);
     // Settings: the viewer's own things and the teams they can read, not the people.
     await viewer.goto("/settings");
     await expect(viewer).toHaveURL(/\/settings\/teams$/);
@@ -131,6 +131,25 @@ test("an invited viewer sees only their team's hosts and cannot act; an operator
     await openSimHost(operator, simHostId);
     await expect(operator.getByRole("button", { name: WORKLOAD_ACTION }).first()).toBeVisible();
 
+    // Operator in team A and viewer in team B: team B's host is readable, its actions are not offered.
+    await page.goto("/settings/members");
+    const operatorMember = page.getByTestId("member-row").filter({ hasText: operatorEmail });
+    await operatorMember
+      .getByRole("combobox", { name: `Add ${operatorName} to a team` })
+      .selectOption({ label: TEAM_B });
+    await expect(operatorMember.getByRole("combobox", { name: `Role of ${operatorName} in ${TEAM_B}` })).toHaveValue(
+      "viewer",
+    );
+    await page.goto(`/hosts/${dockerHostId}`);
+    await expect(page.getByRole("link", { name: "Deploy here" })).toBeVisible();
+    await operator.goto(`/hosts/${dockerHostId}`);
+    await expect(operator.getByRole("heading", { level: 1 })).toBeVisible();
+    await expect(operator.getByText(TEAM_B, { exact: true })).toBeVisible();
+    await expect(operator.getByRole("link", { name: "Deploy here" })).toHaveCount(0);
+    await expect(
+      operator.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Deploy" }),
+    ).toBeVisible();
+
     // The owner: both people in team A with their roles, the links used, the joins in the audit log.
     await page.goto("/settings/members");
     const viewerRow = page.getByTestId("member-row").filter({ hasText: viewerEmail });
@@ -153,15 +172,12 @@ test("an invited viewer sees only their team's hosts and cannot act; an operator
       page.getByRole("link", { name: "Export CSV" }).click(),
     ]);
     const csv = readFileSync((await download.path()) as string, "utf8");
-    const [header = "", ...lines] = csv.trim().split(/\r?\n/);
-    const columns = header.split(",");
+    const [columns = [], ...rows] = parseCsv(csv);
     expect(columns).toEqual(expect.arrayContaining(["id", "at", "actor", "action", "target", "ip"]));
     const action = columns.indexOf("action");
-    expect(lines.length).toBeGreaterThanOrEqual(2);
-    // No cell before "action" holds a comma (ids, a time, names and emails made by this test).
-    expect(lines.every((line) => line.split(",")[action] === "invitation.accepted")).toBe(true);
-    expect(lines.filter((line) => line.includes(viewerEmail))).toHaveLength(1);
-    expect(lines.filter((line) => line.includes(operatorEmail))).toHaveLength(1);
+    expect(rows.map((r) => r[action])).toEqual(rows.map(() => "invitation.accepted"));
+    expect(rows.filter((r) => r.join(",").includes(viewerEmail))).toHaveLength(1);
+    expect(rows.filter((r) => r.join(",").includes(operatorEmail))).toHaveLength(1);
   } finally {
     for (const context of contexts) await context.close();
     // Leave the fleet as the other browser tests expect it: hosts back in their team, our teams gone.

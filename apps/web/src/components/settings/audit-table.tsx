@@ -10,15 +10,6 @@ import { iso } from "./iso";
 
 export type AuditItem = RouterOutputs["audit"]["list"]["items"][number];
 
-/**
- * The readable extras of an entry (the actor's email, the target's name), which the server adds
- * as it learns them: read when present, the ids shown otherwise.
- */
-function readable(entry: AuditItem): { actorEmail: string | null; targetLabel: string | null } {
-  const extra = entry as AuditItem & { actorEmail?: string | null; targetLabel?: string | null };
-  return { actorEmail: extra.actorEmail ?? null, targetLabel: extra.targetLabel ?? null };
-}
-
 const features = tableFeatures({});
 const helper = createColumnHelper<typeof features, AuditItem>();
 
@@ -31,8 +22,7 @@ const columns = helper.columns([
   helper.accessor("actor", {
     header: "Actor",
     cell: ({ row }) => {
-      const { actor, actorName } = row.original;
-      const email = readable(row.original).actorEmail;
+      const { actor, actorName, actorEmail: email } = row.original;
       return (
         <span title={actor} className="block max-w-64 truncate">
           <span className="text-fg">{actorName ?? email ?? actor}</span>
@@ -58,7 +48,7 @@ const columns = helper.columns([
     id: "target",
     header: "Target",
     cell: ({ row, getValue }) => {
-      const label = readable(row.original).targetLabel;
+      const label = row.original.targetLabel;
       return (
         <span className="block max-w-72 truncate" title={getValue()}>
           {label ? <span className="text-fg">{label}</span> : null}

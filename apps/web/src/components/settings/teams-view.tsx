@@ -25,9 +25,8 @@ export function TeamsView() {
   const held = useHeld();
   const teams = useQuery(trpc.teams.list.queryOptions());
   const hosts = useQuery(trpc.fleet.hosts.queryOptions());
-  // Host rows carry their team's name (unique in an organisation), not its id.
   const hostsByTeam = new Map<string, HostRow[]>();
-  for (const h of hosts.data ?? []) hostsByTeam.set(h.teamName, [...(hostsByTeam.get(h.teamName) ?? []), h]);
+  for (const h of hosts.data ?? []) hostsByTeam.set(h.teamId, [...(hostsByTeam.get(h.teamId) ?? []), h]);
   const teamList = (teams.data ?? []).map((t) => ({ id: t.id, name: t.name }));
 
   return (
@@ -45,7 +44,7 @@ export function TeamsView() {
       ) : (
         <div className="grid gap-4 xl:grid-cols-2">
           {teams.data.map((t) => (
-            <TeamCard key={t.id} team={t} hosts={hostsByTeam.get(t.name) ?? []} teams={teamList} />
+            <TeamCard key={t.id} team={t} hosts={hostsByTeam.get(t.id) ?? []} teams={teamList} />
           ))}
         </div>
       )}

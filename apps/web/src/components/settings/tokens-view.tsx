@@ -78,11 +78,16 @@ export function TokensView() {
                       <p className="font-mono text-fg-subtle text-xs">{t.prefix}…</p>
                     </TableCell>
                     <TableCell>
-                      {t.teamId
-                        ? `Team ${teamName.get(t.teamId) ?? "?"}`
-                        : t.userId === me.user.id
-                          ? "Me"
-                          : "Another member"}
+                      <p>
+                        {t.teamId
+                          ? `Team ${teamName.get(t.teamId) ?? "?"}`
+                          : t.userId === me.user.id
+                            ? "Me"
+                            : "A member"}
+                      </p>
+                      <p className="text-fg-subtle text-xs">
+                        made by {t.userId === me.user.id ? "me" : t.user.name || t.user.email}
+                      </p>
                     </TableCell>
                     <TableCell className="max-w-72 whitespace-normal">
                       <span className="font-mono text-xs">{t.permissions.join(", ")}</span>

@@ -2,6 +2,7 @@
 
 import { useParams } from "next/navigation";
 import { Suspense } from "react";
+import { WorkloadTeamScope } from "@/components/shell/team-scope";
 import { WorkloadView } from "@/components/workload/workload-view";
 
 export default function WorkloadPage() {
@@ -9,7 +10,10 @@ export default function WorkloadPage() {
   // WorkloadView keeps the chart range in the URL's search params, which needs a Suspense boundary.
   return (
     <Suspense>
-      <WorkloadView key={id} workloadId={decodeURIComponent(id)} />
+      {/* Actions are offered by the caller's role in the workload's team. */}
+      <WorkloadTeamScope key={id} workloadId={decodeURIComponent(id)}>
+        <WorkloadView workloadId={decodeURIComponent(id)} />
+      </WorkloadTeamScope>
     </Suspense>
   );
 }
