@@ -126,8 +126,10 @@ export async function* auditCsv(prisma: PrismaClient, orgId: string, filter: Aud
         r.at.toISOString(),
         r.actor,
         r.actorName ?? "",
+        r.actorEmail ?? "",
         r.action,
         r.target ?? "",
+        r.targetLabel ?? "",
         r.ip ?? "",
         r.data === null || r.data === undefined ? "" : JSON.stringify(r.data),
       ];

@@ -294,6 +294,13 @@ describe("audit log", () => {
     expect(lines[0]).toBe("id,at,actor,actor_name,actor_email,action,target,target_label,ip,data");
     expect(lines.length - 1).toBe(byAction.data?.items.length);
     expect(lines.slice(1).every((l) => l.includes(",auth."))).toBe(true);
+    // Every row has the header's columns, in its order (quoted cells may hold commas).
+    const cellsOf = (line: string) => line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)?.slice(0, -1) ?? [];
+    const header = cellsOf(lines[0] ?? "");
+    for (const line of lines.slice(1)) expect(cellsOf(line)).toHaveLength(header.length);
+    const emailColumn = header.indexOf("actor_email,");
+    const emails = lines.slice(1).map((l) => cellsOf(l)[emailColumn]?.replace(/,$/, ""));
+    expect(emails).toContain(t.owner.email);
     const bad = await fetch(`${t.url}/api/audit.csv?from=yesterday`, { headers: { cookie: owner.cookie ?? "" } });
     expect(bad.status).toBe(400);
   });
