@@ -7,11 +7,15 @@
 // victims is tried per host count, no clock.
 import type { Placement } from "./find-placement.js";
 import { at, type Fleet } from "./fleet.js";
-import type { Packing } from "./packing.js";
+import { Packing } from "./packing.js";
+import { rebalanceWithout } from "./rebalance-overload.js";
 import { emptiesReason, makeSizer, placeAll, sizeOf } from "./repack.js";
 
 /** How many of the least-loaded hosts are tried before the search gives up on one host less. */
 const VICTIMS_PER_ROUND = 6;
+/** Victims also tried with the swap search when greedy placement fails, and up to what size of fleet. */
+const REBALANCE_VICTIMS = 2;
+const REBALANCE_MAX_WORKLOADS = 1000;
 
 export function emptyMoreHosts(
   fleet: Fleet,
@@ -64,5 +68,35 @@ function emptyOneHost(fleet: Fleet, from: Placement, kept: number[], isForced: U
     for (const w of [...reasons.keys()]) if (at(packing.host, w) === at(fleet.home, w)) reasons.delete(w);
     return { packing, reasons };
   }
+  if (fleet.workloadCount > REBALANCE_MAX_WORKLOADS) return null;
+  for (const v of victims.slice(0, REBALANCE_VICTIMS)) {
+    const target = rebalanceWithout(fleet, from.packing.host, kept, v);
+    if (target !== null) return toPlacement(fleet, from, target);
+  }
   return null;
+}
+
+/** The placement for the swap search's result, with a reason for every workload that moves. */
+function toPlacement(fleet: Fleet, from: Placement, target: Int32Array): Placement {
+  const packing = new Packing(fleet);
+  for (let w = 0; w < fleet.workloadCount; w++) packing.place(w, at(target, w));
+  const reasons = new Map(from.reasons);
+  const arriving = new Map<number, number>();
+  for (let w = 0; w < fleet.workloadCount; w++) {
+    const home = at(fleet.home, w);
+    if (at(target, w) === home) reasons.delete(w);
+    else arriving.set(at(target, w), w);
+  }
+  for (let w = 0; w < fleet.workloadCount; w++) {
+    const home = at(fleet.home, w);
+    if (at(target, w) === home || reasons.has(w)) continue;
+    const incoming = arriving.get(home);
+    reasons.set(
+      w,
+      packing.membersOf(home).length === 0
+        ? emptiesReason(fleet, home)
+        : `makes room for ${fleet.workloadIds[incoming ?? w]}`,
+    );
+  }
+  return { packing, reasons };
 }

@@ -11,6 +11,10 @@ import { at, EPSILON, type Fleet, pinnedHosts, usableHosts } from "./fleet.js";
  *   (any real placement is then still valid); for each threshold a <= C/2, workloads above
  *   C - a cannot share with any workload of at least a, those above C/2 need a host each,
  *   and the workloads between a and C/2 need whatever those hosts leave, in hosts of C;
+ * - both use the capacity a host can actually fill: when every demand of a resource is a
+ *   whole number of some grain (1 MB, 0.01 core), what a host holds is too, so its usable
+ *   capacity rounds down to the grain (117,964.8 MB holds at most 117,964 MB of whole-MB
+ *   workloads) — on fleets whose demand fills k hosts to within a few MB this proves k + 1;
  * - anti-affinity: a group of n members needs n hosts;
  * - one host as soon as there is any workload.
  */
@@ -18,14 +22,33 @@ export function computeLowerBound(fleet: Fleet): number {
   if (fleet.workloadCount === 0) return 0;
   const hosts = usableHosts(fleet);
   const forced = pinnedHosts(fleet);
+  const usableCpu = roundedDown(fleet.cpu, fleet.usableCpu);
+  const usableMem = roundedDown(fleet.mem, fleet.usableMem);
   return Math.max(
     1,
-    capacityBound(fleet.cpu, fleet.usableCpu, hosts, forced),
-    capacityBound(fleet.mem, fleet.usableMem, hosts, forced),
-    martelloTothBound(fleet.cpu, fleet.usableCpu, hosts),
-    martelloTothBound(fleet.mem, fleet.usableMem, hosts),
+    capacityBound(fleet.cpu, usableCpu, hosts, forced),
+    capacityBound(fleet.mem, usableMem, hosts, forced),
+    martelloTothBound(fleet.cpu, usableCpu, hosts),
+    martelloTothBound(fleet.mem, usableMem, hosts),
     largestGroup(fleet),
   );
+}
+
+/** Grains tried, coarsest first; demand that is a whole number of none of them is left as is. */
+const GRAINS = [1, 0.01];
+
+/**
+ * Usable capacities rounded down to the coarsest grain every demand is a whole multiple of.
+ * A host's load is then a multiple too (up to float error), and the fit test (load <= usable + EPSILON) allows at
+ * most floor((usable + EPSILON) / grain) grains. A hair of slack is added back for float sums.
+ */
+export function roundedDown(demand: Float64Array, usable: Float64Array): Float64Array {
+  const off = 1e-9;
+  const grain = GRAINS.find((g) => demand.every((d) => Math.abs(d / g - Math.round(d / g)) < off));
+  if (grain === undefined) return usable;
+  // Each demand may be off its grain by `off` grains (float decimals): the slack covers all of them.
+  const slack = grain * (1e-6 + demand.length * off);
+  return usable.map((u) => Math.max(0, Math.floor((u + EPSILON) / grain + 1e-6)) * grain + slack);
 }
 
 function capacityBound(demand: Float64Array, usable: Float64Array, hosts: number[], forced: number[]): number {
