@@ -4,7 +4,11 @@ import { buildFleet } from "./fleet.js";
 import { computeLowerBound } from "./lower-bound.js";
 import { parsePlanInput } from "./plan-consolidation.js";
 
-function boundOf(hosts: [cpu: number, maintenance?: boolean][], workloads: [cpu: number, extra?: object][]): number {
+function boundOf(
+  hosts: [cpu: number, maintenance?: boolean][],
+  workloads: [cpu: number, extra?: object][],
+  cpuHeadroom = 1,
+): number {
   const input = parsePlanInput({
     hosts: hosts.map(([cpu, maintenance = false], i) => ({ id: `h${i}`, cpu, memoryMb: 1e6, maintenance })),
     workloads: workloads.map(([cpu, extra], i) => ({
@@ -15,7 +19,7 @@ function boundOf(hosts: [cpu: number, maintenance?: boolean][], workloads: [cpu:
       memoryMb: 1,
       ...extra,
     })),
-    policy: { cpuHeadroom: 1, memoryHeadroom: 1 },
+    policy: { cpuHeadroom, memoryHeadroom: 1 },
   });
   return computeLowerBound(buildFleet(input));
 }
@@ -49,5 +53,15 @@ describe("computeLowerBound", () => {
   it("counts one host per member of the largest anti-affinity group", () => {
     const db = { antiAffinity: "db" };
     expect(boundOf([[10], [10], [10], [10], [10]], [[1, db], [1, db], [1, db], [1, db], [1]])).toBe(4);
+  });
+
+  it("rounds a host's usable capacity down to the grain every demand is a multiple of", () => {
+    // Two hosts of 10.8 usable cores hold 21.6 by volume, but whole-core workloads fill at
+    // most 10 each: 21 cores need a third host (and 5 + 6 > 10.8 indeed).
+    expect(boundOf([[12], [12], [12]], [[5], [5], [5], [6]], 0.9)).toBe(3);
+    // The same with hundredths of a core: 25.6 usable holds 25.60 at most, so 51.21 needs 3.
+    expect(boundOf([[32], [32], [32]], [[25.6], [25.6], [0.01]], 0.8)).toBe(3);
+    // A demand off the grain turns the rounding off: 10.5 + 10.5 fit two hosts of 10.8.
+    expect(boundOf([[12], [12], [12]], [[10.5], [10.5]], 0.9)).toBe(2);
   });
 });
