@@ -53,3 +53,26 @@ describe("plan quality on generated fleets", () => {
     expect(migrations).toBeLessThan(baselines.firstFit?.migrations ?? 0);
   });
 });
+
+describe("the bench's 100-workload fleets whose demand fills 5 identical hosts almost exactly", () => {
+  // Greedy placement and the local search stop at 6 hosts; the swap search (rebalance-overload.ts)
+  // finds the near-perfect partition onto 5.
+  it.each([
+    ["uniform", { seed: 1, workloads: 100, hosts: 10, profile: "uniform" } as FleetSpec],
+    ["bimodal", { seed: 3, workloads: 100, hosts: 10, profile: "bimodal" } as FleetSpec],
+    ["cpu-bound", { seed: 9, workloads: 100, hosts: 10, profile: "cpu-bound" } as FleetSpec],
+  ])("%s: the plan reaches the lower bound and stays valid", (_name, spec) => {
+    const input = generateFleet(spec);
+    const plan = planConsolidation(input);
+    expect(checkPlan(input, plan)).toEqual([]);
+    expect(plan.figures.lowerBound).toBe(5);
+    expect(plan.figures.hostsAfter).toBe(5);
+  });
+
+  it("memory-bound: whole-MB demand 2 MB over what 5 hosts hold in whole MB proves 6", () => {
+    const input = generateFleet({ seed: 7, workloads: 100, hosts: 10, profile: "memory-bound" });
+    const plan = planConsolidation(input);
+    expect(plan.figures.lowerBound).toBe(6);
+    expect(plan.figures.hostsAfter).toBe(6);
+  });
+});

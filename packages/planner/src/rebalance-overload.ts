@@ -83,11 +83,44 @@ export function rebalanceWithout(
     host[w] = h;
     add(w, h, 1);
   };
+  const isKept = new Uint8Array(fleet.hostCount);
+  for (const h of hosts) isKept[h] = 1;
+  /** Fewer migrations: workloads the search moved for nothing go back home, alone or by swapping back. */
+  const sendHome = () => {
+    for (const w of movable) {
+      const home = at(fleet.home, w);
+      const now = at(host, w);
+      if (now === home || !isKept[home]) continue;
+      if (
+        groupFree(w, home, -1) &&
+        over(home, at(loadCpu, home) + at(fleet.cpu, w), at(loadMem, home) + at(fleet.mem, w)) === 0
+      ) {
+        moveTo(w, home);
+        continue;
+      }
+      for (const u of movable) {
+        if (at(host, u) !== home || at(fleet.home, u) !== now) continue;
+        const dc = at(fleet.cpu, w) - at(fleet.cpu, u);
+        const dm = at(fleet.mem, w) - at(fleet.mem, u);
+        const fits =
+          over(home, at(loadCpu, home) + dc, at(loadMem, home) + dm) === 0 &&
+          over(now, at(loadCpu, now) - dc, at(loadMem, now) - dm) === 0;
+        if (fits && groupFree(w, home, u) && groupFree(u, now, w)) {
+          moveTo(w, home);
+          moveTo(u, now);
+          break;
+        }
+      }
+    }
+  };
   let evaluations = 0;
   let kicks = 0;
   for (;;) {
     const overloaded = hosts.filter((h) => overOf(h) > 0);
-    if (overloaded.length === 0) return host;
+    if (overloaded.length === 0) {
+      sendHome();
+      return host;
+    }
     if (evaluations > EVALUATIONS) return null;
     let bestGain = 1e-12;
     let bestMove: [number, number, number] | null = null; // [w, to, swap partner or -1]
