@@ -6,9 +6,9 @@
 // that is already tight and only disturbs what it must. Deterministic: a fixed number of
 // victims is tried per host count, no clock.
 import type { Placement } from "./find-placement.js";
-import { at, type Fleet } from "./fleet.js";
+import { at, EPSILON, type Fleet } from "./fleet.js";
 import { Packing } from "./packing.js";
-import { rebalanceWithout } from "./rebalance-overload.js";
+import { rebalanceOnto, rebalanceWithout } from "./rebalance-overload.js";
 import { emptiesReason, makeSizer, placeAll, sizeOf } from "./repack.js";
 
 /** How many of the least-loaded hosts are tried before the search gives up on one host less. */
@@ -69,11 +69,58 @@ function emptyOneHost(fleet: Fleet, from: Placement, kept: number[], isForced: U
     return { packing, reasons };
   }
   if (fleet.workloadCount > REBALANCE_MAX_WORKLOADS) return null;
-  for (const v of victims.slice(0, REBALANCE_VICTIMS)) {
+  // Each host fits up to EPSILON over its usable capacity, and float sums need that slack.
+  const holdsDemand = (hosts: readonly number[]) =>
+    hosts.reduce((s, h) => s + at(fleet.usableCpu, h) + EPSILON, 0) >= fleet.cpu.reduce((a, b) => a + b, 0) &&
+    hosts.reduce((s, h) => s + at(fleet.usableMem, h) + EPSILON, 0) >= fleet.mem.reduce((a, b) => a + b, 0);
+  for (const v of victims.filter((h) => holdsDemand(kept.filter((k) => k !== h))).slice(0, REBALANCE_VICTIMS)) {
     const target = rebalanceWithout(fleet, from.packing.host, kept, v);
     if (target !== null) return toPlacement(fleet, from, target);
   }
+  const swapped = tradeTwoForOne(fleet, from, kept, isForced, holdsDemand);
+  return swapped === null ? null : toPlacement(fleet, from, swapped);
+}
+
+/**
+ * With mixed host sizes the kept hosts may leave no single host to empty: the smaller spare
+ * ones are needed for capacity. Two small kept hosts can still give way to one larger unused
+ * host. The pairs of the smallest unpinned kept hosts are tried (a few), with the largest
+ * unused usable host, when the result holds the total demand.
+ */
+function tradeTwoForOne(
+  fleet: Fleet,
+  from: Placement,
+  kept: number[],
+  isForced: Uint8Array,
+  holdsDemand: (hosts: readonly number[]) => boolean,
+): Int32Array | null {
+  const isKept = new Uint8Array(fleet.hostCount);
+  for (const h of kept) isKept[h] = 1;
+  const capacity = (h: number) =>
+    at(fleet.usableCpu, h) / maxOf(fleet.usableCpu) + at(fleet.usableMem, h) / maxOf(fleet.usableMem);
+  let fresh = -1;
+  for (let h = 0; h < fleet.hostCount; h++) {
+    if (isKept[h] || fleet.maintenance[h]) continue;
+    if (fresh < 0 || capacity(h) > capacity(fresh)) fresh = h;
+  }
+  if (fresh < 0) return null;
+  const small = kept
+    .filter((h) => !isForced[h])
+    .sort((a, b) => capacity(a) - capacity(b) || a - b)
+    .slice(0, 3);
+  for (let i = 0; i < small.length; i++) {
+    for (let j = i + 1; j < small.length; j++) {
+      const hosts = [...kept.filter((h) => h !== small[i] && h !== small[j]), fresh];
+      if (!holdsDemand(hosts)) continue;
+      const target = rebalanceOnto(fleet, from.packing.host, hosts, fresh);
+      if (target !== null) return target;
+    }
+  }
   return null;
+}
+
+function maxOf(values: Float64Array): number {
+  return Math.max(EPSILON, ...values);
 }
 
 /** The placement for the swap search's result, with a reason for every workload that moves. */

@@ -76,3 +76,15 @@ describe("the bench's 100-workload fleets whose demand fills 5 identical hosts a
     expect(plan.figures.hostsAfter).toBe(6);
   });
 });
+
+describe("mixed host sizes where no single kept host can go", () => {
+  // The bench's 1000w heavy-tailed constrained fleet: the 40 kept hosts minus any unpinned one
+  // lack cpu, but two small ones traded for one unused larger host reach the bound of 39.
+  it("trades two small kept hosts for one larger unused host and reaches the bound", () => {
+    const input = generateFleet({ seed: 16, workloads: 1000, hosts: 100, profile: "heavy-tailed", ...CONSTRAINED });
+    const plan = planConsolidation(input);
+    expect(checkPlan(input, plan)).toEqual([]);
+    expect(plan.figures.lowerBound).toBe(39);
+    expect(plan.figures.hostsAfter).toBe(39);
+  });
+});

@@ -23,8 +23,28 @@ export function rebalanceWithout(
   kept: readonly number[],
   victim: number,
 ): Int32Array | null {
-  const hosts = kept.filter((h) => h !== victim);
+  return rebalanceOnto(
+    fleet,
+    hostOf,
+    kept.filter((h) => h !== victim),
+    victim,
+  );
+}
+
+/**
+ * Final hosts for every workload, all on `hosts` (which may include empty hosts), or null when
+ * none was found. Workloads elsewhere are spread first; pinned ones there make it impossible.
+ */
+export function rebalanceOnto(
+  fleet: Fleet,
+  hostOf: Int32Array,
+  hosts: readonly number[],
+  /** Varies the kicks between calls. */
+  salt: number,
+): Int32Array | null {
   if (hosts.length === 0) return null;
+  const isTarget = new Uint8Array(fleet.hostCount);
+  for (const h of hosts) isTarget[h] = 1;
   const host = Int32Array.from(hostOf);
   const loadCpu = new Float64Array(fleet.hostCount);
   const loadMem = new Float64Array(fleet.hostCount);
@@ -41,7 +61,7 @@ export function rebalanceWithout(
     if (g >= 0) groupCount.set(key(g, h), (groupCount.get(key(g, h)) ?? 0) + sign);
   };
   for (let w = 0; w < fleet.workloadCount; w++) {
-    if (at(host, w) !== victim) add(w, at(host, w), 1);
+    if (isTarget[at(host, w)]) add(w, at(host, w), 1);
     if (!fleet.pinned[w]) movable.push(w);
   }
   const over = (h: number, cpu: number, mem: number) =>
@@ -57,7 +77,7 @@ export function rebalanceWithout(
   };
   // Spread the victim's workloads where they overload least.
   for (let w = 0; w < fleet.workloadCount; w++) {
-    if (at(host, w) !== victim) continue;
+    if (isTarget[at(host, w)]) continue;
     if (fleet.pinned[w]) return null;
     let best = -1;
     let bestCost = Number.POSITIVE_INFINITY;
@@ -73,7 +93,7 @@ export function rebalanceWithout(
     host[w] = best;
     add(w, best, 1);
   }
-  let seed = 0x9e3779b9 ^ victim;
+  let seed = 0x9e3779b9 ^ salt;
   const random = () => {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
     return seed / 2 ** 32;
@@ -83,14 +103,12 @@ export function rebalanceWithout(
     host[w] = h;
     add(w, h, 1);
   };
-  const isKept = new Uint8Array(fleet.hostCount);
-  for (const h of hosts) isKept[h] = 1;
   /** Fewer migrations: workloads the search moved for nothing go back home, alone or by swapping back. */
   const sendHome = () => {
     for (const w of movable) {
       const home = at(fleet.home, w);
       const now = at(host, w);
-      if (now === home || !isKept[home]) continue;
+      if (now === home || !isTarget[home]) continue;
       if (
         groupFree(w, home, -1) &&
         over(home, at(loadCpu, home) + at(fleet.cpu, w), at(loadMem, home) + at(fleet.mem, w)) === 0
