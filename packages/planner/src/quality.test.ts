@@ -69,7 +69,7 @@ describe("the bench's 100-workload fleets whose demand fills 5 identical hosts a
     expect(plan.figures.hostsAfter).toBe(5);
   });
 
-  it("memory-bound: whole-MB demand 2 MB over what 5 hosts hold in whole MB proves 6", () => {
+  it("memory-bound: whole-MB demand 1 MB over what 5 hosts hold in whole MB (2 MB under their usable 5 × 235,929.6) proves 6", () => {
     const input = generateFleet({ seed: 7, workloads: 100, hosts: 10, profile: "memory-bound" });
     const plan = planConsolidation(input);
     expect(plan.figures.lowerBound).toBe(6);
