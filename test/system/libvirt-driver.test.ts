@@ -1,7 +1,9 @@
 // The libvirt driver against a real libvirtd running the test guest under TCG: a domain defined
 // from outside appears, the driver starts it, metrics flow while it boots, a suspend from
-// outside arrives as an event-driven delta, an ACPI stop powers it off, undefining removes it.
-import { chmodSync, writeFileSync } from "node:fs";
+// outside arrives as an event-driven delta, an ACPI stop powers it off, undefining removes it;
+// then domains made through vm.create (an overlay on a template disk), vm.clone and vm.delete.
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Sample, sampleSchema } from "@flotilla/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,18 +33,24 @@ describe("libvirt driver with a real libvirtd", () => {
   let xml: string;
   const name = `flt-test-${process.pid}-${Date.now().toString(36)}`;
   let uuid: string;
+  let guest: ReturnType<typeof ensureGuest>;
 
   beforeAll(async () => {
     libvirtd = await ensureLibvirtd();
     dir = newVmStateDir();
     // libvirt's QEMU runs as libvirt-qemu: it must reach the disk (libvirt chowns the file, not the dir).
     chmodSync(dir, 0o711);
-    const guest = ensureGuest();
+    guest = ensureGuest();
     xml = join(dir, "domain.xml");
     const disk = createDisk(join(dir, "disk.qcow2"));
     writeFileSync(xml, guestDomainXml({ name, ...guest, disk, memoryMiB: 128 }));
     rec = new RecordingListener();
-    driver = createLibvirtDriver({ logger: createSilentLogger(), uri: libvirtd.uri, shutdownTimeoutMs: 30_000 });
+    driver = createLibvirtDriver({
+      logger: createSilentLogger(),
+      uri: libvirtd.uri,
+      shutdownTimeoutMs: 30_000,
+      diskDir: join(dir, "disks"),
+    });
     await driver.start(rec);
   });
 
@@ -51,6 +59,10 @@ describe("libvirt driver with a real libvirtd", () => {
     for (const args of [
       ["destroy", name],
       ["undefine", name],
+      ...[`${name}-new`, `${name}-copy`].flatMap((n) => [
+        ["destroy", n],
+        ["undefine", n, "--snapshots-metadata"],
+      ]),
     ]) {
       try {
         virsh(...args);
@@ -178,6 +190,91 @@ describe("libvirt driver with a real libvirtd", () => {
     virsh("undefine", name);
     await waitForRemoval(rec, uuid, from);
     expect((await driver.inventory()).some((w) => w.id === uuid)).toBe(false);
+  });
+
+  it("creates a domain from a template disk, clones it in full, deletes both with their disks", async () => {
+    const h = driver.commandHandlers();
+    const progress: string[] = [];
+    const ctx = { ...commandContext(), progress: (_f: number | undefined, m: string) => void progress.push(m) };
+    const run = async <N extends keyof typeof h>(command: N, payload: Record<string, unknown>) => {
+      const handler = h[command];
+      if (!handler) throw new Error(`the libvirt driver has no ${command}`);
+      return handler(payload as never, ctx);
+    };
+    const template = createDisk(join(dir, "template.qcow2"), 32);
+    const newName = `${name}-new`;
+    const create = {
+      name: newName,
+      templateDisk: template,
+      vcpus: 2,
+      memoryMiB: 160,
+      diskSizeMiB: 48,
+      extraDisksMiB: [8],
+      network: { mode: "user", hostfwd: [] },
+      kernel: { path: guest.kernel, initrd: guest.initrd, append: "console=ttyS0 quiet" },
+      labels: {},
+      start: true,
+    };
+    await expect(run("vm.create", { ...create, diskSizeMiB: 16 })).rejects.toThrow(/below the template's 32 MiB/);
+    await expect(run("vm.create", { ...create, templateDisk: join(dir, "absent.qcow2") })).rejects.toThrow(
+      /template disk/,
+    );
+
+    const created = (await run("vm.create", create)) as { workloadId: string; name: string; started: boolean };
+    expect(created).toMatchObject({ name: newName, started: true });
+    expect(progress).toContain(`cloning ${template}`);
+    await expect(run("vm.create", create)).rejects.toThrow(/exists already/);
+    const id = created.workloadId;
+    expect(virsh("domuuid", newName).trim()).toBe(id);
+    expect(virsh("domstate", newName).trim()).toBe("running");
+    const vm = (await driver.inventory()).find((w) => w.id === id);
+    expect(vm).toMatchObject({ state: "running", driver: "libvirt", vcpus: 2, memoryBytes: 160 * MiB });
+    const boot = join(dir, "disks", id, "disk0.qcow2");
+    expect(vm?.image).toBe(boot);
+    const bootInfo = JSON.parse(execFileSync("qemu-img", ["info", "-U", "--output=json", boot], { encoding: "utf8" }));
+    expect(bootInfo["backing-filename"]).toBe(template);
+    expect(bootInfo["virtual-size"]).toBe(48 * MiB);
+    expect(virsh("domblklist", newName)).toMatch(/vdb\s+\S+disk1\.qcow2/);
+
+    await expect(run("vm.delete", { workloadId: id, deleteDisks: true })).rejects.toThrow(/stop it before deleting/);
+    await expect(run("vm.clone", { workloadId: id, name: `${name}-copy`, mode: "full" })).rejects.toThrow(
+      /stop it before cloning/,
+    );
+    await run("vm.poweroff", { workloadId: id });
+    await expect(run("vm.clone", { workloadId: id, name: `${name}-copy`, mode: "linked" })).rejects.toThrow(
+      /use a full clone/,
+    );
+
+    progress.length = 0;
+    const cloned = (await run("vm.clone", { workloadId: id, name: `${name}-copy`, mode: "full" })) as {
+      workloadId: string;
+      name: string;
+    };
+    expect(cloned.name).toBe(`${name}-copy`);
+    expect(progress.some((m) => m.startsWith("copying disk 1 of 2"))).toBe(true);
+    const copyDisk = join(dir, "disks", cloned.workloadId, "disk0.qcow2");
+    const copyInfo = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", copyDisk], { encoding: "utf8" }));
+    expect(copyInfo["backing-filename"], "a full copy stands alone").toBeUndefined();
+    expect(virsh("domblklist", `${name}-copy`)).toContain(copyDisk);
+    const macOf = (n: string) => virsh("domiflist", n).match(/52:54:00(:[0-9a-f]{2}){3}/)?.[0];
+    expect(macOf(`${name}-copy`)).toMatch(/^52:54:00/);
+    expect(macOf(`${name}-copy`), "a new MAC").not.toBe(macOf(newName));
+    await run("vm.start", { workloadId: cloned.workloadId });
+    expect(virsh("domstate", `${name}-copy`).trim()).toBe("running");
+    await run("vm.poweroff", { workloadId: cloned.workloadId });
+
+    // A snapshot's metadata goes with the domain; the disks go with deleteDisks; the template stays.
+    await run("vm.snapshot.create", { workloadId: cloned.workloadId, name: "before-delete" });
+    await run("vm.delete", { workloadId: cloned.workloadId, deleteDisks: true });
+    expect(existsSync(copyDisk)).toBe(false);
+    expect(existsSync(join(dir, "disks", cloned.workloadId))).toBe(false);
+    expect(virsh("list", "--all", "--name")).not.toContain(`${name}-copy`);
+    expect((await driver.inventory()).some((w) => w.id === cloned.workloadId)).toBe(false);
+
+    await run("vm.delete", { workloadId: id, deleteDisks: true });
+    expect(existsSync(boot)).toBe(false);
+    expect(existsSync(template)).toBe(true);
+    await expect(run("vm.delete", { workloadId: id, deleteDisks: true })).rejects.toThrow(/no libvirt domain/);
   });
 });
 

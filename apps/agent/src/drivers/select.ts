@@ -60,7 +60,7 @@ function driverFactories(options: RealHostOptions): Record<WorkloadDriverName, D
     },
     libvirt: {
       detect: async () => (await libvirt()).detectLibvirt(),
-      create: async () => (await libvirt()).createLibvirtDriver({ logger: options.logger }),
+      create: async () => (await libvirt()).createLibvirtDriver({ logger: options.logger, stateDir: options.stateDir }),
     },
   };
 }

@@ -1,11 +1,13 @@
 /**
  * The `vm.*` commands for libvirt domains, each one virsh call: power (shutdown, poweroff/destroy,
  * pause/resume, reboot), memory through the balloon (setmem --live) and internal snapshots
- * (snapshot-create-as/list/revert/delete; with the guest's memory while it runs, qcow2 disks).
- * Creating, cloning and migrating domains stay with the qemu driver. Registered only when the
+ * (snapshot-create-as/list/revert/delete; with the guest's memory while it runs, qcow2 disks);
+ * and creating, cloning and deleting domains (domain-provisioning.ts), with the qemu driver's
+ * payloads and results. Migrating stays with the qemu driver. Registered only when the
  * qemu driver is absent (commands are taken by name, first driver first).
  */
 import { CommandError, type CommandHandlers } from "../../commands/handler.js";
+import { cloneDomain, createDomain, deleteDomain } from "./domain-provisioning.js";
 import type { LibvirtDriver } from "./libvirt-driver.js";
 import { VirshError } from "./virsh.js";
 import { parseSnapshotList } from "./virsh-parsers.js";
@@ -22,8 +24,26 @@ async function run<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+async function stateOf(driver: LibvirtDriver, uuid: string) {
+  const domain = await driver.domain(uuid);
+  return { uuid: domain.uuid, name: domain.name, state: domain.stats.state };
+}
+
 export function createDomainCommandHandlers(driver: LibvirtDriver): CommandHandlers {
   return {
+    "vm.create": (payload, ctx) => run(() => createDomain(driver, payload, (f, m) => ctx.progress(f, m))),
+    "vm.clone": ({ workloadId, name, mode }, ctx) =>
+      run(async () =>
+        cloneDomain(
+          driver,
+          await stateOf(driver, workloadId),
+          { name, mode },
+          (f, m) => ctx.progress(f, m),
+          ctx.signal,
+        ),
+      ),
+    "vm.delete": ({ workloadId, deleteDisks }) =>
+      run(async () => void (await deleteDomain(driver, await stateOf(driver, workloadId), deleteDisks))),
     "vm.start": ({ workloadId }) => run(async () => void (await driver.startWorkload(workloadId))),
     "vm.shutdown": ({ workloadId, timeoutSeconds }, ctx) =>
       run(async () => {

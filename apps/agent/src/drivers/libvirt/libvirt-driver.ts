@@ -1,17 +1,22 @@
 /**
  * The `libvirt` driver, for hosts whose VMs libvirt manages: inventory, metrics, start/stop and
- * the vm.* power, memory and snapshot commands (domain-commands.ts) through `virsh` (argument
+ * the vm.* power, memory and snapshot commands (domain-commands.ts), creating, cloning and
+ * deleting domains (domain-provisioning.ts), all through `virsh` (argument
  * arrays, an explicit connection URI). Changes arrive from a running
  * `virsh event --all --loop`; every tick's `domstats` also reconciles states, so a change is
  * still noticed within one interval while the event stream is down (libvirtd restarting).
  */
 import type { ChildProcess } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Sample, Workload } from "@flotilla/protocol";
 import { CommandError, type CommandHandlers } from "../../commands/handler.js";
 import type { Logger } from "../../logger.js";
 import type { Driver, DriverEvent, DriverListener } from "../driver.js";
 import { createDomainCommandHandlers } from "./domain-commands.js";
+import type { DomainHost } from "./domain-provisioning.js";
 import { type DomainReading, domainSample, lifecycleEvents, toDomainWorkload } from "./domain-workload.js";
+import type { DomainType } from "./domain-xml.js";
 import { runVirsh, type VirshOptions, watchEvents } from "./virsh.js";
 import {
   type DomainStats,
@@ -32,6 +37,9 @@ export interface LibvirtDriverOptions {
   commandTimeoutMs?: number;
   /** How long `stopWorkload` waits for an ACPI shutdown before destroying the domain. */
   shutdownTimeoutMs?: number;
+  /** The agent's state dir: new domains' disks go to `<stateDir>/libvirt-disks` unless `diskDir` says. */
+  stateDir?: string;
+  diskDir?: string;
 }
 
 interface Domain {
@@ -45,10 +53,13 @@ interface Domain {
 
 const STAT_GROUPS = ["--raw", "--state", "--cpu-total", "--balloon", "--vcpu", "--interface", "--block"];
 
-export class LibvirtDriver implements Driver {
+export class LibvirtDriver implements Driver, DomainHost {
   readonly name = "libvirt" as const;
-  private readonly domains = new Map<string, Domain>();
-  private readonly virsh: VirshOptions;
+  /** Where vm.create and vm.clone put new domains' disks (see domain-provisioning.ts). */
+  readonly diskDir: string;
+  private kvm: Promise<DomainType> | undefined;
+  private readonly known = new Map<string, Domain>();
+  private readonly virshOptions: VirshOptions;
   private readonly log: Logger;
   private listener: DriverListener | undefined;
   private watcher: ChildProcess | undefined;
@@ -58,11 +69,12 @@ export class LibvirtDriver implements Driver {
 
   constructor(private readonly options: LibvirtDriverOptions) {
     this.log = options.logger.child({ driver: "libvirt" });
-    this.virsh = {
+    this.virshOptions = {
       binary: options.virshBinary ?? "virsh",
       uri: options.uri ?? DEFAULT_LIBVIRT_URI,
       timeoutMs: options.commandTimeoutMs ?? 15_000,
     };
+    this.diskDir = options.diskDir ?? join(options.stateDir ?? tmpdir(), "libvirt-disks");
   }
 
   async start(listener: DriverListener): Promise<void> {
@@ -71,7 +83,7 @@ export class LibvirtDriver implements Driver {
     await this.refresh().catch((error: unknown) => this.log.warn({ err: error }, "libvirt does not answer yet"));
     this.listener = listener;
     if (this.options.events !== false) this.watch();
-    this.log.info({ uri: this.virsh.uri, domains: this.domains.size }, "libvirt driver started");
+    this.log.info({ uri: this.virshOptions.uri, domains: this.known.size }, "libvirt driver started");
   }
 
   async stop(): Promise<void> {
@@ -83,16 +95,16 @@ export class LibvirtDriver implements Driver {
 
   async inventory(): Promise<Workload[]> {
     await this.refresh();
-    return [...this.domains.values()].map(workloadOf);
+    return [...this.known.values()].map(workloadOf);
   }
 
   async sample(ts: number): Promise<Sample[]> {
-    const byName = parseDomstats(await runVirsh(this.virsh, ["domstats", ...STAT_GROUPS]));
+    const byName = parseDomstats(await runVirsh(this.virshOptions, ["domstats", ...STAT_GROUPS]));
     const at = performance.now();
     const samples: Sample[] = [];
     let unknown = false;
     for (const [name, raw] of byName) {
-      const domain = [...this.domains.values()].find((d) => d.name === name);
+      const domain = [...this.known.values()].find((d) => d.name === name);
       if (!domain) {
         unknown = true;
         continue;
@@ -105,14 +117,14 @@ export class LibvirtDriver implements Driver {
       domain.reading = up ? reading : undefined;
     }
     // A domain defined or undefined without an event reaching us: the full picture again.
-    if (unknown || byName.size !== this.domains.size) void this.refresh().catch(() => undefined);
+    if (unknown || byName.size !== this.known.size) void this.refresh().catch(() => undefined);
     return samples;
   }
 
   async startWorkload(workloadId: string): Promise<void> {
     const domain = await this.find(workloadId);
     if (domain.stats.state === "running") return;
-    await runVirsh(this.virsh, [domain.stats.state === "paused" ? "resume" : "start", domain.uuid]);
+    await runVirsh(this.virshOptions, [domain.stats.state === "paused" ? "resume" : "start", domain.uuid]);
     await this.refresh();
   }
 
@@ -121,7 +133,7 @@ export class LibvirtDriver implements Driver {
     const domain = await this.find(workloadId);
     if (domain.stats.state === "stopped") return;
     if (!force) {
-      await runVirsh(this.virsh, ["shutdown", domain.uuid]);
+      await runVirsh(this.virshOptions, ["shutdown", domain.uuid]);
       const deadline = Date.now() + (timeoutMs ?? this.options.shutdownTimeoutMs ?? 60_000);
       while (Date.now() < deadline) {
         const state = await this.stateOf(domain.uuid);
@@ -130,7 +142,7 @@ export class LibvirtDriver implements Driver {
       }
       this.log.warn({ domain: domain.name }, "guest did not shut down in time; destroying it");
     }
-    await runVirsh(this.virsh, ["destroy", domain.uuid]).catch(async (error: unknown) => {
+    await runVirsh(this.virshOptions, ["destroy", domain.uuid]).catch(async (error: unknown) => {
       const state = await this.stateOf(domain.uuid);
       if (state !== "stopped" && state !== undefined) throw error; // else it shut down meanwhile
     });
@@ -149,7 +161,7 @@ export class LibvirtDriver implements Driver {
   /** `virsh VERB UUID ...args` on a known domain, then the domains are read again; virsh's output. */
   async onDomain(uuid: string, verb: string, args: readonly string[] = []): Promise<string> {
     const domain = await this.find(uuid);
-    const out = await runVirsh(this.virsh, [verb, domain.uuid, ...args]);
+    const out = await runVirsh(this.virshOptions, [verb, domain.uuid, ...args]);
     await this.refresh();
     return out;
   }
@@ -160,6 +172,27 @@ export class LibvirtDriver implements Driver {
     if (domain.stats.state !== "running")
       throw new CommandError("command_failed", `${domain.name} is ${domain.stats.state}, not running`);
     return this.onDomain(uuid, verb, args);
+  }
+
+  /** `virsh ...args` (for domain-provisioning.ts), then the domains are read again. */
+  async virsh(args: readonly string[]): Promise<string> {
+    const out = await runVirsh(this.virshOptions, args);
+    await this.refresh();
+    return out;
+  }
+
+  async domains(): Promise<Array<{ uuid: string; name: string; state: string }>> {
+    await this.refresh();
+    return [...this.known.values()].map((d) => ({ uuid: d.uuid, name: d.name, state: d.stats.state }));
+  }
+
+  /** kvm when libvirt can run KVM guests here, else qemu (TCG); asked once. */
+  domainType(): Promise<DomainType> {
+    this.kvm ??= runVirsh(this.virshOptions, ["domcapabilities", "--virttype", "kvm"]).then(
+      () => "kvm" as const,
+      () => "qemu" as const,
+    );
+    return this.kvm;
   }
 
   /** Re-reads every domain (coalesced: at most one running, one queued) and reports what changed. */
@@ -180,16 +213,16 @@ export class LibvirtDriver implements Driver {
 
   private async readAll(): Promise<void> {
     const [list, stats] = await Promise.all([
-      runVirsh(this.virsh, ["list", "--all", "--uuid", "--name"]),
-      runVirsh(this.virsh, ["domstats", ...STAT_GROUPS]),
+      runVirsh(this.virshOptions, ["list", "--all", "--uuid", "--name"]),
+      runVirsh(this.virshOptions, ["domstats", ...STAT_GROUPS]),
     ]);
     const uuidByName = parseUuidNameList(list);
     const statsByName = parseDomstats(stats);
     const removed: string[] = [];
     const events: DriverEvent[] = [];
-    for (const domain of this.domains.values()) {
+    for (const domain of this.known.values()) {
       if (uuidByName.get(domain.name) === domain.uuid) continue;
-      this.domains.delete(domain.uuid);
+      this.known.delete(domain.uuid);
       removed.push(domain.uuid);
       events.push(...lifecycleEvents(domain.uuid, domain.name, domain.stats.state, undefined));
     }
@@ -199,14 +232,14 @@ export class LibvirtDriver implements Driver {
       const raw = statsByName.get(name);
       if (!raw) continue; // undefined between the two calls; the next refresh settles it
       const stats = readDomainStats(raw);
-      const known = this.domains.get(uuid);
+      const known = this.known.get(uuid);
       if (known) this.update(known, stats);
       else this.add({ uuid, name, stats, startedAt: undefined, reading: undefined });
     }
   }
 
   private add(domain: Domain): void {
-    this.domains.set(domain.uuid, domain);
+    this.known.set(domain.uuid, domain);
     if (!this.listener) return; // found at start: part of the first full inventory
     if (domain.stats.state === "running") domain.startedAt = Date.now();
     this.listener.inventoryChanged({ changed: [workloadOf(domain)], removed: [] });
@@ -228,7 +261,7 @@ export class LibvirtDriver implements Driver {
 
   private watch(): void {
     const child = watchEvents(
-      this.virsh,
+      this.virshOptions,
       (line) => {
         const event = parseEventLine(line);
         if (!event) return;
@@ -250,14 +283,14 @@ export class LibvirtDriver implements Driver {
 
   /** A domain's state; undefined when it no longer exists (a transient domain that shut down). */
   private async stateOf(uuid: string): Promise<Workload["state"] | undefined> {
-    const text = await runVirsh(this.virsh, ["domstats", "--raw", "--state", uuid]).catch(() => "");
+    const text = await runVirsh(this.virshOptions, ["domstats", "--raw", "--state", uuid]).catch(() => "");
     const raw = [...parseDomstats(text).values()][0];
     return raw ? readDomainStats(raw).state : undefined;
   }
 
   private async find(uuid: string): Promise<Domain> {
     await this.refresh();
-    const domain = this.domains.get(uuid);
+    const domain = this.known.get(uuid);
     if (!domain) throw new CommandError("not_found", `no libvirt domain ${uuid}`);
     return domain;
   }

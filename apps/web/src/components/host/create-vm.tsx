@@ -1,7 +1,7 @@
 "use client";
 
 /**
- * The host page's "Create VM" (qemu hosts, roles that may operate workloads): a dialog asking
+ * The host page's "Create VM" (qemu or libvirt hosts, roles that may operate workloads): a dialog asking
  * for the VM's name, template disk, vCPUs, memory, an optional blank extra disk (its size) and
  * whether to start it, then vm.create with the command's live state and, once it succeeded,
  * a link to the new workload.
@@ -34,7 +34,7 @@ function intIn(text: string, min: number, max: number): number | null {
   return n >= min && n <= max ? n : null;
 }
 
-/** Only for roles that may operate workloads; the header mounts it on hosts with the qemu driver. */
+/** Only for roles that may operate workloads; the header mounts it on hosts with the qemu or libvirt driver. */
 export function CreateVm({ host }: { host: HostDetail }) {
   if (!useCan("workloads.operate")) return null;
   return <CreateVmAction host={host} />;

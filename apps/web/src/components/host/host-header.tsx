@@ -38,7 +38,7 @@ export function HostHeader({ host }: { host: HostDetail }) {
         {host.teamName ? <Badge tone="info">{host.teamName}</Badge> : null}
         <div className="ml-auto flex flex-wrap items-center gap-2">
           <MaintenanceAction host={host} />
-          {host.drivers.includes("qemu") ? <CreateVm host={host} /> : null}
+          {host.drivers.includes("qemu") || host.drivers.includes("libvirt") ? <CreateVm host={host} /> : null}
           {canDeploy ? (
             <Link
               href={`/deploy?host=${encodeURIComponent(host.id)}`}

@@ -1,7 +1,7 @@
 "use client";
 
 /**
- * A qemu VM's Clone (a dialog: the new VM's name, full or linked copy) and Delete VM (only while
+ * A qemu or libvirt VM's Clone (a dialog: the new VM's name, full or linked copy; libvirt: full only) and Delete VM (only while
  * it is stopped; asks first, naming the VM, whether its disks go too). Each asks the host's agent
  * with a fresh idempotency key and shows the command's live state.
  */
@@ -37,6 +37,8 @@ export function VmCloneDelete({ workload: w, locked }: { workload: WorkloadDetai
   const trimmed = name.trim();
   const nameValid = NAME_RE.test(trimmed);
   const workloadId = w.externalId;
+  // libvirt keeps no template mark, so its agent refuses linked clones: not offered.
+  const linkedOffered = w.driver !== "libvirt";
 
   const clone = (e: FormEvent) => {
     e.preventDefault();
@@ -136,22 +138,24 @@ export function VmCloneDelete({ workload: w, locked }: { workload: WorkloadDetai
                 Full <span className="block text-fg-subtle text-xs">Standalone copies of the disks.</span>
               </span>
             </label>
-            <label className="flex items-start gap-2 text-sm">
-              <input
-                type="radio"
-                name={modeName}
-                value="linked"
-                checked={mode === "linked"}
-                onChange={() => setMode("linked")}
-                className="mt-0.5 accent-accent"
-              />
-              <span>
-                Linked{" "}
-                <span className="block text-fg-subtle text-xs">
-                  Overlays on this VM's disks: fast and small, but only for a template VM (the agent refuses others).
+            {linkedOffered ? (
+              <label className="flex items-start gap-2 text-sm">
+                <input
+                  type="radio"
+                  name={modeName}
+                  value="linked"
+                  checked={mode === "linked"}
+                  onChange={() => setMode("linked")}
+                  className="mt-0.5 accent-accent"
+                />
+                <span>
+                  Linked{" "}
+                  <span className="block text-fg-subtle text-xs">
+                    Overlays on this VM's disks: fast and small, but only for a template VM (the agent refuses others).
+                  </span>
                 </span>
-              </span>
-            </label>
+              </label>
+            ) : null}
           </fieldset>
           <div className="flex justify-end gap-2 pt-1">
             <Button variant="secondary" onClick={() => setCloning(false)}>

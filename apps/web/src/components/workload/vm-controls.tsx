@@ -1,7 +1,7 @@
 "use client";
 
 /**
- * What the workload page adds for a qemu VM: the lease badge while it is held (any workload),
+ * What the workload page adds for a qemu or libvirt VM: the lease badge while it is held (any workload),
  * and for roles that may operate workloads, power actions, memory and snapshots, all disabled
  * while the workload is held.
  */
@@ -17,8 +17,11 @@ import { VmMemory } from "./vm-memory";
 import { VmPowerActions } from "./vm-power-actions";
 import { VmSnapshots } from "./vm-snapshots";
 
-function isQemuVm(w: WorkloadDetail): boolean {
-  return w.kind === "vm" && w.driver === "qemu" && !w.removedAt;
+/** Drivers whose agents take the vm.* power, memory, snapshot, clone and delete commands. */
+const VM_CONTROL_DRIVERS: readonly string[] = ["qemu", "libvirt"];
+
+function hasVmControls(w: WorkloadDetail): boolean {
+  return w.kind === "vm" && VM_CONTROL_DRIVERS.includes(w.driver) && !w.removedAt;
 }
 
 /**
@@ -44,16 +47,16 @@ export function VmHeaderControls({ workload: w }: { workload: WorkloadDetail }) 
   return (
     <>
       <VmLeaseBadge lease={w.lease} />
-      {isQemuVm(w) && canOperate ? <VmPowerActions workload={w} locked={locked} /> : null}
-      {isQemuVm(w) && canOperate ? <VmMemory workload={w} locked={locked} /> : null}
-      {isQemuVm(w) && canOperate ? <VmCloneDelete workload={w} locked={locked} /> : null}
+      {hasVmControls(w) && canOperate ? <VmPowerActions workload={w} locked={locked} /> : null}
+      {hasVmControls(w) && canOperate ? <VmMemory workload={w} locked={locked} /> : null}
+      {hasVmControls(w) && canOperate ? <VmCloneDelete workload={w} locked={locked} /> : null}
     </>
   );
 }
 
-/** The snapshots card, for a qemu VM and a role that may operate it. */
+/** The snapshots card, for a qemu or libvirt VM and a role that may operate it. */
 export function VmSnapshotsSection({ workload: w }: { workload: WorkloadDetail }) {
   const canOperate = useCan("workloads.operate");
-  if (!isQemuVm(w) || !canOperate) return null;
+  if (!hasVmControls(w) || !canOperate) return null;
   return <VmSnapshots key={w.externalId} workload={w} locked={w.lease !== null} />;
 }
