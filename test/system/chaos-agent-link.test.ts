@@ -8,6 +8,8 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateHostModel } from "../../apps/agent/src/drivers/sim/host-model.js";
+import { hashParts } from "../../apps/agent/src/drivers/sim/random.js";
 import type { CommandView } from "../../apps/web/src/server/commands/command-view.js";
 import { createEnrollmentToken } from "../../apps/web/src/server/enrollment/tokens.js";
 import { TrpcSession } from "../../apps/web/src/server/testing/trpc-client.js";
@@ -81,6 +83,18 @@ afterAll(async () => {
   await db?.stop();
 });
 
+/**
+ * A fleet seed whose one sim host starts with at least two running containers (about 3 % of
+ * seeds start with none, which would leave the test nothing to command).
+ */
+function seedWithRunningContainers(): number {
+  for (let seed = Date.now() % 1e6; ; seed++) {
+    const model = generateHostModel(hashParts(seed, 0));
+    const running = model.workloads.filter((s) => s.workload.kind === "container" && s.workload.state === "running");
+    if (running.length >= 2) return seed;
+  }
+}
+
 /** One sim host behind the relay; returns its host id and a running container's id. */
 async function startAgentBehindRelay(): Promise<{ hostId: string; containerId: string }> {
   const stateDir = newStateDir();
@@ -95,7 +109,14 @@ async function startAgentBehindRelay(): Promise<{ hostId: string; containerId: s
     [
       AGENT_BIN,
       ...["sim", "--server", relayUrl, "--count", "1", "--state-dir", stateDir, "--token-file", tokenFile],
-      ...["--interval-ms", "1000", "--name-prefix", `cut${Date.now() % 10_000}`, "--seed", String(Date.now() % 1e6)],
+      ...[
+        "--interval-ms",
+        "1000",
+        "--name-prefix",
+        `cut${Date.now() % 10_000}`,
+        "--seed",
+        String(seedWithRunningContainers()),
+      ],
     ],
     { FLOTILLA_LOG_LEVEL: "info" },
   );
