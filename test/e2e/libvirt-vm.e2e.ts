@@ -7,16 +7,13 @@ import { randomUUID } from "node:crypto";
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { expect, type Page, test } from "@playwright/test";
-import { Agent } from "../../apps/agent/src/agent.js";
-import { ProcHostCollector } from "../../apps/agent/src/collectors/host-proc.js";
+import type { Agent } from "../../apps/agent/src/agent.js";
 import { createLibvirtDriver } from "../../apps/agent/src/drivers/libvirt/index.js";
-import { enrollAgent } from "../../apps/agent/src/enroll.js";
 import { createSilentLogger } from "../../apps/agent/src/logger.js";
 import type { TrpcSession } from "../../apps/web/src/server/testing/trpc-client.js";
 import { createDisk, ensureLibvirtd, janitor, newVmStateDir, virsh } from "../support/qemu.js";
-import { waitFor } from "../support/wait-for.js";
 import { signIn } from "./session.js";
-import { ownerSession } from "./vm-fleet.js";
+import { ownerSession, startInProcessVmHost } from "./vm-fleet.js";
 
 test.describe.configure({ mode: "serial", timeout: 240_000 });
 
@@ -28,37 +25,17 @@ let stateDir: string;
 const made: string[] = [];
 
 async function startLibvirtHost(owner: TrpcSession) {
-  const token = await owner.mutate<{ token: string }>("enrollment.createToken", { ttlMinutes: 5 });
-  if (!token.data) throw new Error(`no enrolment token: ${token.error?.message}`);
-  stateDir = newVmStateDir();
-  chmodSync(stateDir, 0o711); // libvirt's QEMU (libvirt-qemu) reaches the disks below it
-  const hostCollector = new ProcHostCollector({ stateDir });
-  const facts = await hostCollector.hostFacts();
-  const credentials = await enrollAgent({
-    server: owner.baseUrl,
-    token: token.data.token,
-    stateDir,
-    host: { ...facts, machineId: `${facts.machineId}-${stateDir.slice(-6)}`, drivers: ["proc", "libvirt"] },
-    logger,
-  });
-  const driver = createLibvirtDriver({ logger, uri: libvirtd.uri, stateDir, shutdownTimeoutMs: 20_000 });
-  agent = new Agent({
-    stateDir,
-    credentials,
-    intervalMs: 1000,
-    hostCollector,
-    drivers: [driver],
-    logger,
-    spoolMaxBytes: 8 * 1024 * 1024,
-  });
-  await agent.start();
-  let name = "";
-  await waitFor(async () => {
-    const h = (await owner.query<{ name: string; status: string }>("fleet.host", { id: credentials.hostId })).data;
-    name = h?.name ?? "";
-    return h?.status === "online";
-  }, 30_000);
-  return { id: credentials.hostId, name };
+  const dir = newVmStateDir();
+  chmodSync(dir, 0o711); // libvirt's QEMU (libvirt-qemu) reaches the disks below it
+  const started = await startInProcessVmHost(
+    owner,
+    "libvirt",
+    (stateDir) => createLibvirtDriver({ logger, uri: libvirtd.uri, stateDir, shutdownTimeoutMs: 20_000 }),
+    dir,
+  );
+  agent = started.agent;
+  stateDir = started.stateDir;
+  return { id: started.hostId, name: started.name };
 }
 
 test.beforeAll(async () => {

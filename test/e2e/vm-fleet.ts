@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { Agent } from "../../apps/agent/src/agent.js";
 import { ProcHostCollector } from "../../apps/agent/src/collectors/host-proc.js";
+import type { Driver } from "../../apps/agent/src/drivers/driver.js";
 import { createQemuDriver } from "../../apps/agent/src/drivers/qemu/index.js";
 import { enrollAgent } from "../../apps/agent/src/enroll.js";
 import { createSilentLogger } from "../../apps/agent/src/logger.js";
@@ -32,26 +33,33 @@ export async function ownerSession(): Promise<TrpcSession> {
   return session;
 }
 
-export async function startQemuHost(owner: TrpcSession): Promise<E2eVmHost> {
+/**
+ * An in-process agent with one VM driver, enrolled as a host of its own (own state dir and
+ * machine id) with a token the owner makes through the API; resolves once the host is online.
+ */
+export async function startInProcessVmHost(
+  owner: TrpcSession,
+  driverName: "qemu" | "libvirt",
+  makeDriver: (stateDir: string) => Driver,
+  stateDir = newVmStateDir(),
+): Promise<E2eVmHost & { stateDir: string }> {
   const made = await owner.mutate<{ token: string }>("enrollment.createToken", { ttlMinutes: 5 });
   if (!made.data) throw new Error(`no enrolment token: ${made.error?.message}`);
-  const stateDir = newVmStateDir();
   const hostCollector = new ProcHostCollector({ stateDir });
   const facts = await hostCollector.hostFacts();
   const credentials = await enrollAgent({
     server: owner.baseUrl,
     token: made.data.token,
     stateDir,
-    host: { ...facts, machineId: `${facts.machineId}-${stateDir.slice(-6)}`, drivers: ["proc", "qemu"] },
+    host: { ...facts, machineId: `${facts.machineId}-${stateDir.slice(-6)}`, drivers: ["proc", driverName] },
     logger,
   });
-  const driver = createQemuDriver({ stateDir, logger, powerdownTimeoutMs: 20_000 });
   const agent = new Agent({
     stateDir,
     credentials,
     intervalMs: 1000,
     hostCollector,
-    drivers: [driver],
+    drivers: [makeDriver(stateDir)],
     logger,
     spoolMaxBytes: 8 * 1024 * 1024,
   });
@@ -62,7 +70,13 @@ export async function startQemuHost(owner: TrpcSession): Promise<E2eVmHost> {
     name = host?.name ?? "";
     return host?.status === "online";
   }, 30_000);
-  return { hostId: credentials.hostId, name, agent };
+  return { hostId: credentials.hostId, name, agent, stateDir };
+}
+
+export function startQemuHost(owner: TrpcSession): Promise<E2eVmHost> {
+  return startInProcessVmHost(owner, "qemu", (stateDir) =>
+    createQemuDriver({ stateDir, logger, powerdownTimeoutMs: 20_000 }),
+  );
 }
 
 /** A blank template disk on this machine (the hosts share its file system). */
