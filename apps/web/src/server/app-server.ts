@@ -261,10 +261,8 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         ingest: prometheus.ingest,
       });
       prometheus.setAgentCount(() => gateway.connectionCount());
-      sweeper = createLivenessSweeper(services, {
-        offlineAfterIntervals: config.offlineAfterIntervals,
-        onOffline: (hostIds) => gateway.hostsWentOffline(hostIds),
-      });
+      // A host marked offline comes back with its next stored batch (the seen batcher notes it).
+      sweeper = createLivenessSweeper(services, { offlineAfterIntervals: config.offlineAfterIntervals });
       await sweeper.start();
       // Before agents can connect: it sends them their commands as they are welcomed.
       await commands.start();

@@ -329,13 +329,6 @@ export class AgentConnection implements AgentLink {
     signalSamplesStored(this.deps.pool, this.identity.hostId);
   }
 
-  /**
-   * Called when the sweeper marked this host offline (a stall, or a clock jump). Every stored
-   * batch notes the host as seen (batched, within a second), which brings it back online, so
-   * there is no throttle to reset any more; kept for the gateway's call.
-   */
-  forgetLastSeenWrite() {}
-
   private async onInventory(frame: InventoryFrame) {
     if (!this.hello) return;
     const result = await applyInventory(this.deps.prisma, this.identity.hostId, frame);

@@ -31,8 +31,6 @@ export interface AgentGateway {
   /** Closes an agent's live connection (its credential was revoked or replaced). */
   disconnectAgent(agentId: string, code: number, reason: string): void;
   connectionCount(): number;
-  /** The sweeper marked these hosts offline: their next batch must flip them back at once. */
-  hostsWentOffline(hostIds: readonly string[]): void;
   /** Starts the sweeps and listens for agents welcomed on other nodes. */
   start(): Promise<void>;
   /** Stops accepting, closes every agent with `code` (1001 by default). */
@@ -185,10 +183,6 @@ export function createAgentGateway(
       byAgent.get(agentId)?.close(code, reason);
     },
     connectionCount: () => connections.size,
-    hostsWentOffline(hostIds) {
-      const offline = new Set(hostIds);
-      for (const c of connections) if (offline.has(c.hostId)) c.forgetLastSeenWrite();
-    },
     async start() {
       seen.start();
       await elsewhere.start();
