@@ -6,6 +6,7 @@
  * orchestrator run it (run-evacuation.ts), which also resumes it after a server restart.
  * Everything is scoped to the caller's organisation: another org's host is NOT_FOUND.
  */
+import type { Prisma } from "@flotilla/db";
 import { roleHasPermission } from "../access/permissions.js";
 import type { CommandContext } from "../commands/request-command.js";
 import { AppError } from "../errors.js";
@@ -112,10 +113,16 @@ export async function getMaintenance(ctx: ReadContext, hostId: string) {
   return { hostId, status: host.status, evacuation: latest ? toEvacuationView(latest) : null };
 }
 
-export async function listEvacuations(ctx: ReadContext, hostId?: string, limit = 50): Promise<EvacuationView[]> {
+/** The org's newest evacuations (of one host when named) of hosts matching `visibleHost`, filtered in the query. */
+export async function listEvacuations(
+  ctx: ReadContext,
+  visibleHost: Prisma.HostWhereInput,
+  hostId?: string,
+  limit = 50,
+): Promise<EvacuationView[]> {
   if (hostId) await findHost(ctx, hostId);
   const rows = await ctx.prisma.evacuation.findMany({
-    where: { orgId: ctx.actor.orgId, ...(hostId ? { hostId } : {}) },
+    where: { orgId: ctx.actor.orgId, host: visibleHost, ...(hostId ? { hostId } : {}) },
     orderBy: { createdAt: "desc" },
     take: limit,
   });

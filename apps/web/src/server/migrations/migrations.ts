@@ -5,6 +5,7 @@
  * NOTIFY. Everything is scoped to the caller's organisation: another org's objects are NOT_FOUND.
  */
 
+import type { Prisma } from "@flotilla/db";
 import type { CommandContext } from "../commands/request-command.js";
 import { AppError } from "../errors.js";
 import { ACTIVE_MIGRATION_STATES, MIGRATIONS_CHANNEL, type MigrationView, toMigrationView } from "./migration-view.js";
@@ -78,9 +79,23 @@ export async function cancelMigration(ctx: CommandContext, id: string, reason?: 
   return toMigrationView(row ?? found);
 }
 
-export async function listMigrations(ctx: Pick<CommandContext, "prisma" | "actor">, workloadId?: string, limit = 50) {
+/**
+ * The org's newest migrations whose both ends match `visibleHost` (the caller's teams). Filtered in
+ * the query, so a page holds `limit` rows whenever that many visible ones exist.
+ */
+export async function listMigrations(
+  ctx: Pick<CommandContext, "prisma" | "actor">,
+  visibleHost: Prisma.HostWhereInput,
+  workloadId?: string,
+  limit = 50,
+) {
   const rows = await ctx.prisma.migration.findMany({
-    where: { orgId: ctx.actor.orgId, ...(workloadId ? { workloadId } : {}) },
+    where: {
+      orgId: ctx.actor.orgId,
+      sourceHost: visibleHost,
+      targetHost: visibleHost,
+      ...(workloadId ? { workloadId } : {}),
+    },
     orderBy: { apiCalledAt: "desc" },
     take: limit,
   });

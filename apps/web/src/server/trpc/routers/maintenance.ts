@@ -1,6 +1,6 @@
 /** maintenance.*: take a host out of placement, evacuate it, follow that, put it back (see server/maintenance). */
 import { z } from "zod";
-import { keepVisibleByHost } from "../../access/scope.js";
+import { teamScopedWhere } from "../../access/scope.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import type { CommandContext } from "../../commands/request-command.js";
 import { enterMaintenance, getMaintenance, leaveMaintenance, listEvacuations } from "../../maintenance/maintenance.js";
@@ -48,7 +48,7 @@ export const maintenanceRouter = router({
         .default({ limit: 50 }),
     )
     .query(async ({ ctx, input }) => {
-      const rows = await listEvacuations(maintenanceContext(ctx), input.hostId, input.limit);
-      return keepVisibleByHost(ctx.services.prisma, ctx.session, "fleet.read", rows, (e) => e.hostId);
+      const visibleHost = teamScopedWhere(ctx.session, "fleet.read");
+      return listEvacuations(maintenanceContext(ctx), visibleHost, input.hostId, input.limit);
     }),
 });

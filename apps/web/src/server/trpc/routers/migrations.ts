@@ -1,6 +1,6 @@
 /** migrations.*: move a VM (live) or a container (cold) to another host, follow it, cancel it (see server/migrations). */
 import { z } from "zod";
-import { keepVisibleByHost } from "../../access/scope.js";
+import { teamScopedWhere } from "../../access/scope.js";
 import type { SessionInfo } from "../../auth/sessions.js";
 import type { CommandContext } from "../../commands/request-command.js";
 import { cancelMigration, getMigration, listMigrations, startMigration } from "../../migrations/migrations.js";
@@ -45,10 +45,8 @@ export const migrationsRouter = router({
         .default({ limit: 50 }),
     )
     .query(async ({ ctx, input }) => {
-      const rows = await listMigrations(migrationContext(ctx), input.workloadId, input.limit);
-      const { prisma } = ctx.services;
-      const fromVisible = await keepVisibleByHost(prisma, ctx.session, "fleet.read", rows, (m) => m.sourceHostId);
-      return keepVisibleByHost(prisma, ctx.session, "fleet.read", fromVisible, (m) => m.targetHostId);
+      const visibleHost = teamScopedWhere(ctx.session, "fleet.read");
+      return listMigrations(migrationContext(ctx), visibleHost, input.workloadId, input.limit);
     }),
 
   get: permission("fleet.read", on("migration", "id"))
