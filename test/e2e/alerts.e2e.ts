@@ -1,5 +1,5 @@
 // Alerting from the browser: a rule made in the editor (its preview tries it on the fleet's recent
-// data first), a webhook endpoint whose secret is shown once, a refused metadata URL, and "Send
+// data first) and then changed in it, a webhook endpoint whose secret is shown once, a refused metadata URL, and "Send
 // test" reaching a real receiver on loopback, with the attempt in the delivery log.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -28,7 +28,7 @@ test.afterAll(async () => {
   await new Promise((r) => receiver.close(r));
 });
 
-test("create a rule with a preview, and a webhook that receives a signed test", async ({ page }) => {
+test("create a rule with a preview, edit it, and a webhook that receives a signed test", async ({ page }) => {
   await signIn(page);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts" }).click();
   await expect(page).toHaveURL(/\/alerts/);
@@ -46,9 +46,21 @@ test("create a rule with a preview, and a webhook that receives a signed test", 
   );
   await form.getByRole("button", { name: "Save rule" }).click();
   await expect(form.getByRole("status")).toHaveText(`Rule “${ruleName}” saved.`);
-  await expect(
-    page.getByRole("table", { name: "Alert rules" }).getByRole("row", { name: new RegExp(ruleName) }),
-  ).toBeVisible();
+  const ruleRow = page.getByRole("table", { name: "Alert rules" }).getByRole("row", { name: new RegExp(ruleName) });
+  await expect(ruleRow).toContainText("host cpu above 1");
+
+  // Edit it: the editor opens on the stored rule, and the list shows the change once saved.
+  await ruleRow.getByRole("button", { name: `Edit ${ruleName}` }).click();
+  const edit = page.getByRole("form", { name: "Edit rule" });
+  await expect(edit.getByLabel("Rule name")).toHaveValue(ruleName);
+  await expect(edit.getByRole("spinbutton", { name: "Threshold" })).toHaveValue("1");
+  await edit.getByRole("spinbutton", { name: "Threshold" }).fill("85");
+  await edit.getByRole("spinbutton", { name: "Hold (s)" }).fill("120");
+  await edit.getByLabel("Severity").selectOption("critical");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(edit).toBeHidden();
+  await expect(ruleRow).toContainText("host cpu above 85 for 120 s");
+  await expect(ruleRow).toContainText("critical");
 
   // Webhooks: a metadata address is refused with a clear error.
   await page.getByRole("tab", { name: "Webhooks" }).click();

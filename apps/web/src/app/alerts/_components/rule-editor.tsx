@@ -1,6 +1,6 @@
 "use client";
 
-/** A new alert rule: kind, scope, condition, severity and description, with a preview on recent data. */
+/** A new alert rule, or changes to one: kind, scope, condition, severity and description, with a preview on recent data. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
@@ -19,40 +19,62 @@ type Kind =
   | "container_exited"
   | "container_restart_loop";
 type Metric = "cpu" | "memory" | "disk" | "network";
+type Severity = "info" | "warning" | "critical";
 
-export function RuleEditor() {
+/** A stored rule as the rules list gives it: what the editor starts from when changing one. */
+export interface EditableRule {
+  id: string;
+  name: string;
+  kind: string;
+  teamId: string | null;
+  enabled: boolean;
+  scope: unknown;
+  target: string;
+  metric: string | null;
+  comparator: string | null;
+  threshold: number | null;
+  holdSeconds: number;
+  severity: string;
+  description: string;
+  repeatIntervalSeconds: number;
+}
+
+/** With `editing`, the form starts from that rule and saves over it; `onDone` closes it. */
+export function RuleEditor({ editing, onDone }: { editing?: EditableRule; onDone?: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
   const field = (name: string) => `${id}-${name}`;
-  const [name, setName] = useState("");
-  const [kind, setKind] = useState<Kind>("metric_threshold");
-  const [target, setTarget] = useState<"host" | "workload">("host");
-  const [metric, setMetric] = useState<Metric>("cpu");
-  const [comparator, setComparator] = useState<"above" | "below">("above");
-  const [threshold, setThreshold] = useState("90");
-  const [hold, setHold] = useState("60");
-  const [severity, setSeverity] = useState<"info" | "warning" | "critical">("warning");
-  const [labels, setLabels] = useState("");
-  const [teamId, setTeamId] = useState("");
-  const [description, setDescription] = useState("");
+  const kept = (editing?.scope ?? {}) as { hostIds?: string[]; labels?: Record<string, string> };
+  const [name, setName] = useState(editing?.name ?? "");
+  const [kind, setKind] = useState<Kind>((editing?.kind as Kind) ?? "metric_threshold");
+  const [target, setTarget] = useState<"host" | "workload">(editing?.target === "workload" ? "workload" : "host");
+  const [metric, setMetric] = useState<Metric>((editing?.metric as Metric | null) ?? "cpu");
+  const [comparator, setComparator] = useState<"above" | "below">(editing?.comparator === "below" ? "below" : "above");
+  const [threshold, setThreshold] = useState(editing?.threshold === null ? "90" : String(editing?.threshold ?? 90));
+  const [hold, setHold] = useState(String(editing?.holdSeconds ?? 60));
+  const [severity, setSeverity] = useState<Severity>((editing?.severity as Severity) ?? "warning");
+  const [labels, setLabels] = useState(formatLabels(kept.labels ?? {}));
+  const [teamId, setTeamId] = useState(editing?.teamId ?? "");
+  const [description, setDescription] = useState(editing?.description ?? "");
   const [saved, setSaved] = useState<string | null>(null);
-  const create = useMutation(
-    trpc.alerts.createRule.mutationOptions({
-      onSuccess: (rule) => {
-        setSaved(`Rule “${rule.name}” saved.`);
-        setName("");
-        void queryClient.invalidateQueries(trpc.alerts.rules.queryFilter());
-      },
-    }),
-  );
-  const scope = { labels: parseLabels(labels) };
+  const onSaved = (rule: { name: string }) => {
+    setSaved(`Rule “${rule.name}” saved.`);
+    void queryClient.invalidateQueries(trpc.alerts.rules.queryFilter());
+    if (editing) onDone?.();
+    else setName("");
+  };
+  const create = useMutation(trpc.alerts.createRule.mutationOptions({ onSuccess: onSaved }));
+  const update = useMutation(trpc.alerts.updateRule.mutationOptions({ onSuccess: onSaved }));
+  const save = editing ? update : create;
+  // Host ids chosen through the API stay: this form edits labels only.
+  const scope = { ...(kept.hostIds ? { hostIds: kept.hostIds } : {}), labels: parseLabels(labels) };
   const thresholdNumber = Number(threshold);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setSaved(null);
-    create.mutate({
+    const rule = {
       name,
       kind,
       teamId: teamId || null,
@@ -64,21 +86,27 @@ export function RuleEditor() {
       holdSeconds: Number(hold) || 0,
       severity,
       description,
-    });
+    };
+    if (editing)
+      update.mutate({
+        id: editing.id,
+        rule: { ...rule, enabled: editing.enabled, repeatIntervalSeconds: editing.repeatIntervalSeconds },
+      });
+    else create.mutate(rule);
   };
 
   return (
     <Card>
       <CardHeader>
         <div>
-          <CardTitle>New rule</CardTitle>
+          <CardTitle>{editing ? `Edit rule ${editing.name}` : "New rule"}</CardTitle>
           <CardDescription>
             Description placeholders: {"{{host}}"}, {"{{value}}"}, {"{{threshold}}"}, {"{{metric}}"}, {"{{workload}}"}.
           </CardDescription>
         </div>
       </CardHeader>
       <CardContent>
-        <form onSubmit={submit} aria-label="New rule" className="space-y-4">
+        <form onSubmit={submit} aria-label={editing ? "Edit rule" : "New rule"} className="space-y-4">
           <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
             <div className="space-y-1">
               <Label htmlFor={field("name")}>Rule name</Label>
@@ -104,11 +132,7 @@ export function RuleEditor() {
             </div>
             <div className="space-y-1">
               <Label htmlFor={field("severity")}>Severity</Label>
-              <Select
-                id={field("severity")}
-                value={severity}
-                onChange={(e) => setSeverity(e.target.value as typeof severity)}
-              >
+              <Select id={field("severity")} value={severity} onChange={(e) => setSeverity(e.target.value as Severity)}>
                 <option value="info">Info</option>
                 <option value="warning">Warning</option>
                 <option value="critical">Critical</option>
@@ -206,9 +230,9 @@ export function RuleEditor() {
               holdSeconds={Number(hold) || 0}
             />
           ) : null}
-          {create.isError ? (
+          {save.isError ? (
             <p role="alert" className="text-danger text-sm">
-              {errorMessage(create.error)}
+              {errorMessage(save.error)}
             </p>
           ) : null}
           {saved ? (
@@ -216,9 +240,16 @@ export function RuleEditor() {
               {saved}
             </p>
           ) : null}
-          <Button type="submit" variant="primary" disabled={create.isPending}>
-            {create.isPending ? "Saving…" : "Save rule"}
-          </Button>
+          <div className="flex gap-2">
+            <Button type="submit" variant="primary" disabled={save.isPending}>
+              {save.isPending ? "Saving…" : editing ? "Save changes" : "Save rule"}
+            </Button>
+            {editing ? (
+              <Button type="button" variant="ghost" onClick={onDone}>
+                Cancel
+              </Button>
+            ) : null}
+          </div>
         </form>
       </CardContent>
     </Card>
@@ -233,4 +264,11 @@ export function parseLabels(text: string): Record<string, string> {
     if (key?.trim()) labels[key.trim()] = rest.join("=").trim();
   }
   return labels;
+}
+
+/** {env: "prod", tier: "web"} -> "env=prod, tier=web" (what parseLabels reads back). */
+export function formatLabels(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(", ");
 }

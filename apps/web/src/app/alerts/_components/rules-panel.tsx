@@ -1,6 +1,6 @@
 "use client";
 
-/** The organisation's alert rules, and the editor for a new one (offered to alerts.manage only). */
+/** The organisation's alert rules, and the editor for a new or a changed one (offered to alerts.manage only). */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useCan } from "@/components/shell/use-can";
@@ -10,7 +10,7 @@ import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/ca
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 import { SEVERITY_TONE } from "./alert-list";
-import { RuleEditor } from "./rule-editor";
+import { type EditableRule, RuleEditor } from "./rule-editor";
 
 const KIND_LABELS: Record<string, string> = {
   metric_threshold: "Metric threshold",
@@ -28,6 +28,7 @@ export function RulesPanel() {
   const canManage = useCan("alerts.manage");
   const rules = useQuery(trpc.alerts.rules.queryOptions());
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [editing, setEditing] = useState<EditableRule | null>(null);
   const update = useMutation(
     trpc.alerts.updateRule.mutationOptions({
       onSuccess: () => void queryClient.invalidateQueries(trpc.alerts.rules.queryFilter()),
@@ -41,7 +42,13 @@ export function RulesPanel() {
 
   return (
     <div className="space-y-5">
-      {canManage ? <RuleEditor /> : null}
+      {canManage ? (
+        editing ? (
+          <RuleEditor key={editing.id} editing={editing} onDone={() => setEditing(null)} />
+        ) : (
+          <RuleEditor key="new" />
+        )
+      ) : null}
       <Card>
         <CardHeader>
           <div>
@@ -100,6 +107,18 @@ export function RulesPanel() {
                     {r.firing} firing · {r.pending} pending
                   </TableCell>
                   <TableCell className="whitespace-nowrap">
+                    {canManage ? (
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        onClick={() => {
+                          setEditing(r);
+                          window.scrollTo({ top: 0, behavior: "smooth" });
+                        }}
+                      >
+                        Edit {r.name}
+                      </Button>
+                    ) : null}
                     {canManage ? (
                       <Button
                         size="sm"
