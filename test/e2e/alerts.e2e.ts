@@ -48,12 +48,32 @@ test("create a rule with a preview, edit it, and a webhook that receives a signe
   await expect(form.getByRole("status")).toHaveText(`Rule “${ruleName}” saved.`);
   const ruleRow = page.getByRole("table", { name: "Alert rules" }).getByRole("row", { name: new RegExp(ruleName) });
   await expect(ruleRow).toContainText("host cpu above 1");
+  const rule = await page.request.get(`/api/trpc/alerts.rules`);
+  const stored = ((await rule.json()) as { result: { data: { id: string; name: string }[] } }).result.data.find(
+    (r) => r.name === ruleName,
+  );
+  expect(stored).toBeDefined();
+
+  // Its alerts fire, and the open list follows them live (pushed, never polled): raising the
+  // threshold out of reach behind the page's back resolves them, and they leave the list.
+  await page.getByRole("tab", { name: "Alerts" }).click();
+  const firing = page.getByRole("table", { name: "Alerts" }).getByRole("row", { name: new RegExp(ruleName) });
+  await expect(firing.first()).toContainText("firing");
+  const raised = await page.request.post(`/api/trpc/alerts.updateRule`, {
+    data: {
+      id: stored?.id,
+      rule: { name: ruleName, kind: "metric_threshold", metric: "cpu", comparator: "above", threshold: 1000 },
+    },
+  });
+  expect(raised.status()).toBe(200);
+  await expect(firing).toHaveCount(0);
+  await page.getByRole("tab", { name: "Rules" }).click();
 
   // Edit it: the editor opens on the stored rule, and the list shows the change once saved.
   await ruleRow.getByRole("button", { name: `Edit ${ruleName}` }).click();
   const edit = page.getByRole("form", { name: "Edit rule" });
   await expect(edit.getByLabel("Rule name")).toHaveValue(ruleName);
-  await expect(edit.getByRole("spinbutton", { name: "Threshold" })).toHaveValue("1");
+  await expect(edit.getByRole("spinbutton", { name: "Threshold" })).toHaveValue("1000");
   await edit.getByRole("spinbutton", { name: "Threshold" }).fill("85");
   await edit.getByRole("spinbutton", { name: "Hold (s)" }).fill("120");
   await edit.getByLabel("Severity").selectOption("critical");

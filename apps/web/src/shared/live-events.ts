@@ -163,6 +163,15 @@ export interface PlanUpdateEvent {
   error: string | null;
 }
 
+/**
+ * Alerts changed state in one evaluation pass (room `org:<orgId>`, and `team:<teamId>` for the
+ * alerts of a team): opened, fired, cleared or resolved. Refetch `alerts.list` (and rule counts).
+ */
+export interface AlertsChangedEvent {
+  /** How many alerts of this audience changed in the pass. */
+  changed: number;
+}
+
 export interface ServerToClientEvents {
   "host:metrics": (e: HostMetricsEvent) => void;
   "host:status": (e: HostStatusEvent) => void;
@@ -174,6 +183,7 @@ export interface ServerToClientEvents {
   "migration:update": (e: MigrationUpdateEvent) => void;
   "evacuation:update": (e: EvacuationUpdateEvent) => void;
   "plan:update": (e: PlanUpdateEvent) => void;
+  "alerts:changed": (e: AlertsChangedEvent) => void;
 }
 
 export interface ClientToServerEvents {

@@ -9,6 +9,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../env.js";
 import { createJobQueue } from "../jobs/queue.js";
+import { silentPublisher } from "../live/publisher.js";
 import { enrolledHost, signIn } from "../testing/commands.js";
 import { silentLogger, startTestServer, type TestServer } from "../testing/test-server.js";
 import type { TrpcSession } from "../testing/trpc-client.js";
@@ -271,7 +272,7 @@ describe("one evaluator across nodes", () => {
     const log = silentLogger();
     const pool = new pg.Pool({ connectionString: t.db.url, max: 2 });
     const jobs = createJobQueue(t.db.url, log);
-    const deps = { prisma: t.prisma, pool, config, jobs, log };
+    const deps = { prisma: t.prisma, pool, config, jobs, log, live: silentPublisher };
     // The test server's own evaluator leads already.
     const a = createAlertEvaluator(deps);
     const b = createAlertEvaluator(deps);

@@ -15,7 +15,7 @@ import { metricObservations } from "./metric-observations.js";
 import type { AlertRuleData } from "./rule-input.js";
 import { matchersSchema, recurrenceSchema, type SilenceData } from "./silences.js";
 
-type Deps = EngineDeps & Pick<Services, "pool">;
+type Deps = EngineDeps & Pick<Services, "pool" | "live">;
 
 const METRIC_KINDS = ["metric_threshold", "metric_missing"];
 
@@ -57,23 +57,22 @@ async function apply(
     rules.map((r) => r.id),
   );
   const silencing = await loadSilencing(deps, orgIds, now);
-  let changes = 0;
-  const seen = new Set<string>();
-  for (const o of observations) {
-    const key = openKey(o.rule.id, o.subject);
-    seen.add(key);
-    const step = await applyObservation(deps, o, open.get(key), silencing, now);
-    if (step.action !== "none") changes++;
-  }
-  if (!complete) return changes;
-  // Open alerts whose subject was not observed: an event that aged out, a removed host or workload.
-  const byId = new Map(rules.map((r) => [r.id, r]));
-  for (const [key, instance] of open) {
-    const rule = byId.get(instance.ruleId);
-    if (seen.has(key) || !rule || !CLEAR_WHEN_UNSEEN.has(rule.kind)) continue;
-    await applyObservation(
-      deps,
-      {
+  const changed = new ChangeCounter();
+  try {
+    const seen = new Set<string>();
+    for (const o of observations) {
+      const key = openKey(o.rule.id, o.subject);
+      seen.add(key);
+      const step = await applyObservation(deps, o, open.get(key), silencing, now);
+      if (step.action !== "none") changed.add(o, step.action);
+    }
+    if (!complete) return changed.total;
+    // Open alerts whose subject was not observed: an event that aged out, a removed host or workload.
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    for (const [key, instance] of open) {
+      const rule = byId.get(instance.ruleId);
+      if (seen.has(key) || !rule || !CLEAR_WHEN_UNSEEN.has(rule.kind)) continue;
+      const unseen: Observation = {
         rule,
         subject: instance.subject,
         hostId: instance.hostId,
@@ -82,14 +81,39 @@ async function apply(
         breaching: false,
         value: null,
         values: {},
-      },
-      instance,
-      silencing,
-      now,
-    );
-    changes++;
+      };
+      const step = await applyObservation(deps, unseen, instance, silencing, now);
+      changed.add(unseen, step.action);
+    }
+    return changed.total;
+  } finally {
+    // What moved before a failure is stored: the browsers showing it hear so either way.
+    changed.publish(deps.live);
   }
-  return changes;
+}
+
+/**
+ * Alerts whose state moved in a pass, per audience (organisation and team): one `alerts:changed`
+ * per audience at the end of the pass, however many alerts moved, so a fleet-wide rule firing
+ * on a thousand hosts is one refetch in each browser, not a thousand.
+ */
+class ChangeCounter {
+  total = 0;
+  private readonly byAudience = new Map<string, { orgId: string; teamId: string | null; changed: number }>();
+
+  add(o: Observation, action: string) {
+    this.total++;
+    // A repeated notification (or no step) changes nothing a browser shows.
+    if (action === "repeat" || action === "none") return;
+    const key = `${o.rule.orgId}/${o.teamId ?? ""}`;
+    const audience = this.byAudience.get(key) ?? { orgId: o.rule.orgId, teamId: o.teamId, changed: 0 };
+    audience.changed++;
+    this.byAudience.set(key, audience);
+  }
+
+  publish(live: Services["live"]) {
+    for (const a of this.byAudience.values()) live.alertsChanged(a.orgId, a.teamId, { changed: a.changed });
+  }
 }
 
 async function loadSilencing(deps: Deps, orgIds: string[], now: Date): Promise<SilenceContext> {

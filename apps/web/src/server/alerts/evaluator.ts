@@ -21,7 +21,7 @@ export interface AlertEvaluator {
   isLeader(): boolean;
 }
 
-type Deps = Pick<Services, "prisma" | "pool" | "config" | "jobs" | "log">;
+type Deps = Pick<Services, "prisma" | "pool" | "config" | "jobs" | "log" | "live">;
 
 export function createAlertEvaluator(deps: Deps, options: { tickMs?: number } = {}): AlertEvaluator {
   const log = deps.log.child({ component: "alerts" });

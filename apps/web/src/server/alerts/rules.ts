@@ -6,7 +6,7 @@ import type { RuleInput } from "./rule-input.js";
 import { matchersSchema, recurrenceSchema } from "./silences.js";
 
 export interface AlertContext {
-  services: Pick<Services, "prisma" | "pool" | "config" | "jobs" | "log">;
+  services: Pick<Services, "prisma" | "pool" | "config" | "jobs" | "log" | "live">;
   actor: { orgId: string; userId: string; ip: string };
 }
 
@@ -87,7 +87,10 @@ export async function updateRule(ctx: AlertContext, id: string, input: RuleInput
 
 export async function removeRule(ctx: AlertContext, id: string) {
   await findRule(ctx, id);
+  // Its alerts go with it (cascade): the browsers showing them hear so.
+  const gone = await ctx.services.prisma.alertInstance.findMany({ where: { ruleId: id }, select: { teamId: true } });
   await ctx.services.prisma.alertRule.delete({ where: { id } });
+  announceChanges(ctx, gone);
   await audit(ctx, "alert_rule.removed", `alert_rule:${id}`);
 }
 
@@ -96,13 +99,21 @@ async function closeOpenAlerts(ctx: AlertContext, ruleId: string, note: string) 
   const { prisma } = ctx.services;
   const open = await prisma.alertInstance.findMany({
     where: { ruleId, state: { in: ["pending", "firing"] } },
-    select: { id: true },
+    select: { id: true, teamId: true },
   });
   const now = new Date();
   for (const { id } of open) {
     await prisma.alertInstance.update({ where: { id }, data: { state: "resolved", resolvedAt: now } });
     await prisma.alertEvent.create({ data: { instanceId: id, kind: "resolved", note, at: now } });
   }
+  announceChanges(ctx, open);
+}
+
+/** One `alerts:changed` per team the changed alerts belong to (and the org-wide readers). */
+function announceChanges(ctx: AlertContext, changed: { teamId: string | null }[]) {
+  const perTeam = new Map<string | null, number>();
+  for (const { teamId } of changed) perTeam.set(teamId, (perTeam.get(teamId) ?? 0) + 1);
+  for (const [teamId, count] of perTeam) ctx.services.live.alertsChanged(ctx.actor.orgId, teamId, { changed: count });
 }
 
 async function findRule(ctx: AlertContext, id: string) {

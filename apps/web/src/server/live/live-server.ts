@@ -214,6 +214,12 @@ export function createLiveServer(deps: Pick<Services, "prisma" | "log" | "config
     evacuationUpdate: (orgId, event) =>
       toHostReaders(orgId, event.hostId, (rooms) => io.to(rooms).emit("evacuation:update", event)),
     planUpdate: (orgId, event) => io.to(orgRoom(orgId)).emit("plan:update", event),
+    alertsChanged: (orgId, teamId, event) =>
+      toReaders(
+        orgId,
+        async () => teamId,
+        (rooms) => io.to(rooms).emit("alerts:changed", event),
+      ),
   };
 
   return {

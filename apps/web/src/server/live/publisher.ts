@@ -3,6 +3,7 @@
  * (`org:<id>`, `host:<id>`); a no-op publisher serves tests and tools without browsers.
  */
 import type {
+  AlertsChangedEvent,
   CommandOutputEvent,
   CommandUpdateEvent,
   DeploymentUpdateEvent,
@@ -26,6 +27,8 @@ export interface LivePublisher {
   migrationUpdate(orgId: string, event: MigrationUpdateEvent): void;
   evacuationUpdate(orgId: string, event: EvacuationUpdateEvent): void;
   planUpdate(orgId: string, event: PlanUpdateEvent): void;
+  /** To the org-wide readers, and to the team's room when the alerts belong to a team. */
+  alertsChanged(orgId: string, teamId: string | null, event: AlertsChangedEvent): void;
 }
 
 export const orgRoom = (orgId: string) => `org:${orgId}`;
@@ -42,4 +45,5 @@ export const silentPublisher: LivePublisher = {
   migrationUpdate() {},
   evacuationUpdate() {},
   planUpdate() {},
+  alertsChanged() {},
 };

@@ -50,8 +50,8 @@ async function connect(cookieToken: string): Promise<Client> {
   return socket;
 }
 
-function sendHostMetrics(agent: TestAgent) {
-  const sample = { ts: Date.now(), target: { kind: "host" as const }, cpuCores: 1, cpuRatio: 0.1, memUsedBytes: 1e6 };
+function sendHostMetrics(agent: TestAgent, cpuRatio = 0.1) {
+  const sample = { ts: Date.now(), target: { kind: "host" as const }, cpuCores: 1, cpuRatio, memUsedBytes: 1e6 };
   agent.send({
     type: "metrics",
     seq: seq++,
@@ -116,5 +116,50 @@ describe("live updates by team", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(deploymentsSeen).toContain("web-blue");
     expect(deploymentsSeen).not.toContain("web-default");
+  });
+
+  it("push alert changes to the readers of the alert's team, and the owner, instead of polling", async () => {
+    const teamB = (await t.prisma.host.findUniqueOrThrow({ where: { id: hostB.hostId } })).teamId;
+    const blue = await memberWithSession(t.prisma, t.owner.orgId, {
+      label: "blue-a",
+      teamRoles: { [teamB]: "viewer" },
+    });
+    const other = await memberWithSession(t.prisma, t.owner.orgId, {
+      label: "default-a",
+      teamRoles: { [t.owner.teamId]: "viewer" },
+    });
+    const owner = await memberWithSession(t.prisma, t.owner.orgId, { label: "own-a", orgRole: "owner" });
+    const heard = { blue: 0, other: 0, owner: 0 };
+    for (const [who, cookie] of [
+      ["blue", blue.cookieToken],
+      ["other", other.cookieToken],
+      ["owner", owner.cookieToken],
+    ] as const)
+      (await connect(cookie)).on("alerts:changed", (e) => {
+        heard[who] += e.changed;
+      });
+    // An org-wide rule: its alerts belong to the team of the host they are about.
+    await t.prisma.alertRule.create({
+      data: {
+        orgId: t.owner.orgId,
+        name: "hot cpu",
+        kind: "metric_threshold",
+        metric: "cpu",
+        comparator: "above",
+        threshold: 50,
+        scope: { hostIds: [hostB.hostId] },
+      },
+    });
+    const until = Date.now() + 15_000;
+    while (Date.now() < until && (heard.blue === 0 || heard.owner === 0)) {
+      sendHostMetrics(agentB, 0.9);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(heard.blue).toBeGreaterThan(0);
+    expect(heard.owner).toBeGreaterThan(0);
+    expect(heard.other).toBe(0);
+    const firing = await t.prisma.alertInstance.count({ where: { hostId: hostB.hostId, state: "firing" } });
+    expect(firing).toBe(1);
   });
 });

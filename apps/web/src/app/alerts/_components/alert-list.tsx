@@ -1,7 +1,7 @@
 "use client";
 
-/** The alerts of the organisation with their state, and the history of the one opened. */
-import { useQuery } from "@tanstack/react-query";
+/** The alerts of the organisation with their state, and the history of the one opened; pushed live. */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -9,6 +9,7 @@ import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/ca
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Segmented } from "@/components/ui/segmented";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useLiveEvent } from "@/lib/live-socket";
 import { errorMessage, useTRPC } from "@/lib/trpc";
 
 type Filter = "open" | "firing" | "resolved" | "all";
@@ -20,14 +21,22 @@ export function AlertList() {
   const trpc = useTRPC();
   const [filter, setFilter] = useState<Filter>("open");
   const [openId, setOpenId] = useState<string | null>(null);
-  const alerts = useQuery({ ...trpc.alerts.list.queryOptions({ state: filter, limit: 200 }), refetchInterval: 5000 });
+  const queryClient = useQueryClient();
+  const alerts = useQuery(trpc.alerts.list.queryOptions({ state: filter, limit: 200 }));
+  // The evaluator says when alerts change state (one event per pass): refetch the list, the
+  // rules' open counts and the history shown.
+  useLiveEvent("alerts:changed", () => {
+    void queryClient.invalidateQueries(trpc.alerts.list.queryFilter());
+    void queryClient.invalidateQueries(trpc.alerts.rules.queryFilter());
+    void queryClient.invalidateQueries(trpc.alerts.history.queryFilter());
+  });
 
   return (
     <Card>
       <CardHeader className="flex flex-wrap items-center justify-between gap-3">
         <div>
           <CardTitle>Alerts</CardTitle>
-          <CardDescription>Open alerts first; updated every few seconds.</CardDescription>
+          <CardDescription>Open alerts first; updated as they change.</CardDescription>
         </div>
         <Segmented
           label="Show"
