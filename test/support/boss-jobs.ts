@@ -3,6 +3,7 @@
  * a test can count how often a job was sent and run across server nodes.
  */
 import type pg from "pg";
+import { waitFor } from "./wait-for.js";
 
 /**
  * pg-boss's internal queue between a cron schedule and its jobs: the node whose cron check is due
@@ -47,4 +48,32 @@ export function countBy<T>(items: readonly T[], keyOf: (item: T) => string | nul
   const counts = new Map<string | null, number>();
   for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
   return counts;
+}
+
+/** A job a SIGKILLed node was running when it died: it stays active until pg-boss expires it. */
+export function diedHolding(job: BossJob, killedAt: Date | null): boolean {
+  return job.state === "active" && killedAt !== null && job.startedOn !== null && job.startedOn < killedAt;
+}
+
+/**
+ * The queues' jobs once every one of them has run (but for those a killed node died running):
+ * by then every due minute a cron check filed has become its job.
+ */
+export async function settledBossJobs(pool: pg.Pool, queues: readonly string[], killedAt: Date | null) {
+  let jobs: BossJob[] = [];
+  await waitFor(
+    async () => {
+      jobs = await bossJobs(pool, queues);
+      return jobs.every((j) => j.state === "completed" || j.state === "failed" || diedHolding(j, killedAt));
+    },
+    15_000,
+    () => describeBossJobs(jobs),
+  );
+  return jobs;
+}
+
+/** One line per job, for assertion messages. */
+export function describeBossJobs(jobs: readonly BossJob[]): string {
+  const lines = jobs.map((j) => [j.queue, j.state, j.target, j.slot ?? j.singletonOn].filter(Boolean).join(" "));
+  return `pg-boss jobs:\n${lines.join("\n")}`;
 }
