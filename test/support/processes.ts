@@ -39,8 +39,15 @@ export function startProcess(args: string[], env: Record<string, string> = {}): 
   };
 }
 
-/** The real server as a child process; `ui: false` skips Next (system tests need no pages). */
-export async function startServer(databaseUrl: string, port: number, opts: { ui?: boolean } = {}): Promise<Proc> {
+/**
+ * The real server as a child process; `ui: false` skips Next (system tests need no pages), `env`
+ * adds settings (e.g. FLOTILLA_CRON_CHECK_SECONDS).
+ */
+export async function startServer(
+  databaseUrl: string,
+  port: number,
+  opts: { ui?: boolean; env?: Record<string, string> } = {},
+): Promise<Proc> {
   const proc = startProcess(["--import", "tsx", join(ROOT, "apps/web/server.ts")], {
     DATABASE_URL: databaseUrl,
     PORT: String(port),
@@ -48,6 +55,7 @@ export async function startServer(databaseUrl: string, port: number, opts: { ui?
     NODE_ENV: "production",
     LOG_LEVEL: "warn",
     FLOTILLA_UI: opts.ui === false ? "off" : "prod",
+    ...opts.env,
   });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000);

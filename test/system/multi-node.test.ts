@@ -2,6 +2,7 @@
 // driver). Browser updates cross nodes through the Socket.IO Postgres adapter; a command reaches
 // whichever node holds its agent; when a node is SIGKILLed its agents come back through nginx
 // on the others within 30 s, and commands requested just before the kill run exactly once.
+// Background jobs run once: each minute's rollup job is sent and run once across the nodes.
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { CommandView } from "../../apps/web/src/server/commands/command-view.js";
 import { createEnrollmentToken } from "../../apps/web/src/server/enrollment/tokens.js";
+import { RETENTION_JOB, ROLLUP_1H_JOB, ROLLUP_1M_JOB } from "../../apps/web/src/server/metrics/storage-jobs.js";
 import { TrpcSession } from "../../apps/web/src/server/testing/trpc-client.js";
 import type {
   ClientToServerEvents,
@@ -19,6 +21,14 @@ import type {
   ServerToClientEvents,
 } from "../../apps/web/src/shared/live-events.js";
 import { type LoadCredential, seedLoadAgents } from "../load/agents.js";
+import {
+  bossSchedules,
+  countBy,
+  describeBossJobs,
+  diedHolding,
+  SEND_IT_QUEUE,
+  settledBossJobs,
+} from "../support/boss-jobs.js";
 import { type Nginx, startNginx } from "../support/nginx.js";
 import { freePort, type SeededDatabase, startSeededDatabase } from "../support/postgres.js";
 import { AGENT_BIN, newStateDir, type Proc, startProcess, startServer } from "../support/processes.js";
@@ -36,6 +46,8 @@ let db: SeededDatabase;
 const nodes: Node[] = [];
 let lb: Nginx;
 const agents: Proc[] = [];
+/** When the second test SIGKILLed a node: jobs it was running then stay active until they expire. */
+let nodeKilledAt: Date | null = null;
 
 async function tokenFile(count: number): Promise<string> {
   const tokens: string[] = [];
@@ -117,7 +129,10 @@ beforeAll(async () => {
   db = await startSeededDatabase();
   const ports = [await freePort(), await freePort(), await freePort()];
   // allSettled: nodes that did start are stopped by afterAll even when another failed to.
-  const started = await Promise.allSettled(ports.map((p) => startServer(db.url, p, { ui: false })));
+  // Every node checks the cron schedules every second (30 s in production), so many checks from
+  // several nodes compete for each minute's job, also while one node dies.
+  const env = { FLOTILLA_CRON_CHECK_SECONDS: "1" };
+  const started = await Promise.allSettled(ports.map((p) => startServer(db.url, p, { ui: false, env })));
   started.forEach((r, i) => {
     if (r.status === "fulfilled")
       nodes.push({ port: ports[i] as number, url: `http://127.0.0.1:${ports[i]}`, proc: r.value });
@@ -197,6 +212,7 @@ describe("three server nodes behind nginx on one PostgreSQL", () => {
       ids.push(res.data?.id as string);
     }
     const killedAt = Date.now();
+    nodeKilledAt = new Date(killedAt);
     await victim.proc.stop("SIGKILL");
 
     await waitFor(
@@ -256,6 +272,65 @@ describe("three server nodes behind nginx on one PostgreSQL", () => {
       stale.ws.terminate();
       fresh.ws.terminate();
     }
+  });
+
+  it("sends and runs each minute's cron jobs once while three nodes, then two, check the schedules", async () => {
+    const killedAt = nodeKilledAt;
+    // The survivors went on checking after the kill (the claim of a check is stamped in pgboss.version).
+    if (killedAt) {
+      await waitFor(async () => {
+        const { rows } = await db.pool.query<{ cron_on: Date | null }>("SELECT cron_on FROM pgboss.version");
+        return (rows[0]?.cron_on?.getTime() ?? 0) > killedAt.getTime();
+      }, 10_000);
+    }
+    const jobs = await settledBossJobs(db.pool, [SEND_IT_QUEUE, ROLLUP_1M_JOB, RETENTION_JOB], killedAt);
+    const detail = describeBossJobs(jobs);
+    /**
+     * How many due minutes of a schedule were turned into its job. Each is filed once however many
+     * nodes checked the schedule in that minute (one the killed node died forwarding sends nothing).
+     */
+    const forwardedMinutes = (queue: string) => {
+      const filed = jobs.filter((j) => j.queue === SEND_IT_QUEUE && j.target === queue);
+      const perMinute = countBy(filed, (j) => j.slot);
+      expect(
+        [...perMinute].filter(([, n]) => n !== 1),
+        `${queue} filed more than once a minute\n${detail}`,
+      ).toEqual([]);
+      return filed.filter((j) => !diedHolding(j, killedAt)).length;
+    };
+
+    // Each due minute became one rollup job, run once: nothing else sends it, and it is not retried.
+    const rollupMinutes = forwardedMinutes(ROLLUP_1M_JOB);
+    const rollups = jobs.filter((j) => j.queue === ROLLUP_1M_JOB);
+    expect(rollupMinutes, detail).toBeGreaterThan(0);
+    expect(rollups.length, detail).toBe(rollupMinutes);
+    for (const run of rollups) {
+      if (!diedHolding(run, killedAt)) expect(run, detail).toMatchObject({ state: "completed", retries: 0 });
+    }
+    // The runs did the work: the 1-minute tier's mark is recent.
+    const { rows } = await db.pool.query<{ done_until: Date }>(
+      "SELECT done_until FROM metric_rollup_state WHERE tier = '1m'",
+    );
+    expect(rows[0]?.done_until.getTime()).toBeGreaterThan(Date.now() - 5 * 60_000);
+
+    // Upkeep: its hourly cron minute (if the test ran through one) plus the one start-up job every
+    // node asks for, a singleton per 5-minute slot.
+    const upkeepSlots = countBy(
+      jobs.filter((j) => j.queue === RETENTION_JOB && j.singletonKey === "startup"),
+      (j) => j.singletonOn,
+    );
+    expect(upkeepSlots.size, detail).toBeGreaterThan(0);
+    expect(
+      [...upkeepSlots].filter(([, n]) => n !== 1),
+      detail,
+    ).toEqual([]);
+    const upkeeps = jobs.filter((j) => j.queue === RETENTION_JOB);
+    expect(upkeeps.length, detail).toBe(forwardedMinutes(RETENTION_JOB) + upkeepSlots.size);
+
+    // Each node registered the schedules at start-up: one row each, not one per node.
+    expect(await bossSchedules(db.pool)).toEqual(
+      [RETENTION_JOB, ROLLUP_1H_JOB, ROLLUP_1M_JOB].sort().map((name) => ({ name, key: "" })),
+    );
   });
 });
 

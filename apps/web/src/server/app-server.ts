@@ -235,7 +235,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`);
       });
       const live = createLiveServer({ prisma, log, config });
-      jobs = createJobQueue(config.databaseUrl, log);
+      jobs = createJobQueue(config.databaseUrl, log, { cronCheckSeconds: config.cronCheckSeconds });
       const services: Services = {
         config,
         log,

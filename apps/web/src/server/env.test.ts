@@ -24,6 +24,7 @@ describe("parseConfig", () => {
       sessionTtlMs: 7 * 86_400_000,
       offlineAfterIntervals: 3,
       ui: "prod",
+      cronCheckSeconds: 30,
     });
   });
 
@@ -36,6 +37,10 @@ describe("parseConfig", () => {
     ]);
     expect(problems({ ...base, OFFLINE_AFTER_INTERVALS: "0" })).toEqual([
       expect.stringMatching(/^OFFLINE_AFTER_INTERVALS: /),
+    ]);
+    // pg-boss refuses cron checks further apart than 45 s: say so at start-up instead.
+    expect(problems({ ...base, FLOTILLA_CRON_CHECK_SECONDS: "60" })).toEqual([
+      expect.stringMatching(/^FLOTILLA_CRON_CHECK_SECONDS: /),
     ]);
   });
 

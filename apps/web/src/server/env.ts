@@ -84,6 +84,12 @@ const envSchema = z.object({
   FLOTILLA_RETENTION_1H_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
   /** Bearer token Prometheus must send to GET /metrics; when unset, only loopback clients may scrape. */
   FLOTILLA_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /**
+   * How often each node checks the job queue's cron schedules (pg-boss allows 1-45 s). A schedule
+   * still sends one job per minute across all nodes whatever this is: tests lower it so that many
+   * checks compete for the same minute.
+   */
+  FLOTILLA_CRON_CHECK_SECONDS: z.coerce.number().int().min(1).max(45).default(30),
 });
 
 export interface Config {
@@ -105,6 +111,8 @@ export interface Config {
   retentionDays: { raw: number; minute: number; hour: number };
   /** FLOTILLA_METRICS_TOKEN, when set. */
   metricsToken: string | null;
+  /** How often the job queue checks its cron schedules. */
+  cronCheckSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +156,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       hour: e.FLOTILLA_RETENTION_1H_DAYS,
     },
     metricsToken: e.FLOTILLA_METRICS_TOKEN ?? null,
+    cronCheckSeconds: e.FLOTILLA_CRON_CHECK_SECONDS,
   };
 }
 

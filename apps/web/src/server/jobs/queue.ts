@@ -33,8 +33,26 @@ export interface JobQueue {
   readonly boss: PgBoss;
 }
 
-export function createJobQueue(databaseUrl: string, log: Logger): JobQueue {
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: "pgboss", max: 4 });
+export interface JobQueueOptions {
+  /**
+   * How often this node checks the cron schedules (pg-boss default 30 s). Whichever node checks,
+   * a due minute gets one job: the check is claimed in the database and the job it sends is a
+   * singleton per schedule and minute.
+   */
+  cronCheckSeconds?: number;
+}
+
+export function createJobQueue(databaseUrl: string, log: Logger, options: JobQueueOptions = {}): JobQueue {
+  const cronCheckSeconds = options.cronCheckSeconds ?? 30;
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    schema: "pgboss",
+    max: 4,
+    cronMonitorIntervalSeconds: cronCheckSeconds,
+    // The worker that turns a due minute into its job polls every 5 s by default: never slower
+    // than the checks that feed it.
+    cronWorkerIntervalSeconds: Math.min(5, cronCheckSeconds),
+  });
   const definitions: JobDefinition<object>[] = [];
   let started = false;
   boss.on("error", (err) => log.error({ err }, "job queue error"));
