@@ -14,7 +14,7 @@ import type { TargetSpec } from "./targets.js";
 export class AccessDenied extends Error {
   override readonly name = "AccessDenied";
   constructor(
-    readonly code: "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND",
+    readonly code: "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "BAD_REQUEST",
     message: string,
   ) {
     super(message);
@@ -41,6 +41,7 @@ export async function authorize(
     return role ? { ...principal, role } : principal;
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    throw new AccessDenied(err.code === "not_found" ? "NOT_FOUND" : "FORBIDDEN", err.message);
+    const code = err.code === "not_found" ? "NOT_FOUND" : err.code === "invalid" ? "BAD_REQUEST" : "FORBIDDEN";
+    throw new AccessDenied(code, err.message);
   }
 }

@@ -35,7 +35,7 @@ import type { Principal } from "./principal.js";
 import { NOT_FOUND_MESSAGE } from "./scope.js";
 import type { TargetSpec } from "./targets.js";
 
-type Outcome = "allow" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND";
+type Outcome = "allow" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "BAD_REQUEST";
 type ProcedureDef = { _def: { type: "query" | "mutation" | "subscription"; meta?: ProcedureMeta; inputs?: unknown[] } };
 
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, ProcedureDef>);

@@ -91,6 +91,12 @@ export async function checkTargets(
     if (value === undefined || value === null) {
       if ((spec.whenAbsent ?? "skip") === "skip") continue;
       target = await everyTeamOf(prisma, principal.orgId);
+      // A member who may do this in some teams but not all left the team out: say what to send.
+      if (!holdsAcross(principal, target, permission) && heldAnywhere(principal).has(permission as RolePermission))
+        throw new AppError(
+          "invalid",
+          `Name a team (${spec.field}): you may do this in some teams only, not across the whole organisation.`,
+        );
     } else {
       target = await resolveTarget(prisma, principal.orgId, spec, value);
     }

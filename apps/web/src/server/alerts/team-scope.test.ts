@@ -56,6 +56,12 @@ function expectHidden(res: TrpcResult) {
   expect(res.error?.message).toBe(NOT_FOUND_MESSAGE);
 }
 
+/** Refused for what it asks (every team), not for what exists: nothing is revealed. */
+function expectNameATeam(res: TrpcResult) {
+  expect(res.status).toBe(400);
+  expect(res.error?.message).toMatch(/^Name a team \(.*teamId\)/);
+}
+
 const ids = <T extends { id: string }>(rows: T[] | undefined) => (rows ?? []).map((r) => r.id).sort();
 
 beforeAll(async () => {
@@ -95,7 +101,8 @@ describe("alerting per team", () => {
     const mine = ok(
       await adminA2.mutate<{ id: string }>("alerts.createRule", { ...offline, name: "A2", teamId: teamA2 }),
     );
-    expectHidden(await adminA2.mutate("alerts.createRule", { ...offline, name: "every team" }));
+    // Leaving the team out asks for the whole organisation: the answer says to name a team.
+    expectNameATeam(await adminA2.mutate("alerts.createRule", { ...offline, name: "every team" }));
     expectHidden(await adminA2.mutate("alerts.createRule", { ...offline, name: "theirs", teamId: teamA1 }));
     const theirs = ok(
       await owner.mutate<{ id: string }>("alerts.createRule", { ...offline, name: "A1", teamId: teamA1 }),
@@ -119,7 +126,7 @@ describe("alerting per team", () => {
     expectHidden(
       await adminA2.mutate("alerts.updateRule", { id: mine.id, rule: { ...offline, name: "x", teamId: teamA1 } }),
     );
-    expectHidden(await adminA2.mutate("alerts.updateRule", { id: mine.id, rule: { ...offline, name: "x" } }));
+    expectNameATeam(await adminA2.mutate("alerts.updateRule", { id: mine.id, rule: { ...offline, name: "x" } }));
     expect((await t.prisma.alertRule.findUniqueOrThrow({ where: { id: mine.id } })).teamId).toBe(teamA2);
     expect(await t.prisma.alertRule.count({ where: { id: { in: [theirs.id, orgWide.id] } } })).toBe(2);
     ok(
@@ -134,7 +141,7 @@ describe("alerting per team", () => {
 
     const window = { startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString() };
     const silence = ok(await adminA2.mutate<{ id: string }>("alerts.createSilence", { ...window, teamId: teamA2 }));
-    expectHidden(await adminA2.mutate("alerts.createSilence", window));
+    expectNameATeam(await adminA2.mutate("alerts.createSilence", window));
     const orgSilence = ok(await owner.mutate<{ id: string }>("alerts.createSilence", window));
     expect(ids(ok(await adminA2.query<{ id: string }[]>("alerts.silences")))).toEqual([silence.id]);
     expectHidden(await adminA2.mutate("alerts.removeSilence", { id: orgSilence.id }));
@@ -158,7 +165,7 @@ describe("alerting per team", () => {
         teamId: teamA2,
       }),
     );
-    expectHidden(await adminA2.mutate("webhooks.create", { name: "all", url: `${base}/all` }));
+    expectNameATeam(await adminA2.mutate("webhooks.create", { name: "all", url: `${base}/all` }));
     const all = ok(
       await owner.mutate<{ endpoint: { id: string } }>("webhooks.create", { name: "all", url: `${base}/all` }),
     );
