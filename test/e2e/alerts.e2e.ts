@@ -104,3 +104,19 @@ test("create a rule with a preview, edit it, and a webhook that receives a signe
   expect(received.at(-1)?.headers["webhook-signature"]).toMatch(/^v1,/);
   expect(JSON.parse(received.at(-1)?.body ?? "{}")).toMatchObject({ type: "endpoint.test" });
 });
+
+test("a weekly maintenance window is kept in the time zone it was set in", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/alerts");
+  await page.getByRole("tab", { name: "Silences" }).click();
+  const form = page.getByRole("form", { name: "New silence" });
+  const comment = `patch night ${Date.now()}`;
+  await form.getByLabel("Comment").fill(comment);
+  await form.getByLabel("Kind").selectOption("weekly");
+  await form.getByLabel("Starts").fill("22:00");
+  await form.getByLabel("Time zone").selectOption("Europe/Berlin");
+  await form.getByRole("button", { name: "Add silence" }).click();
+  await expect(page.getByRole("row", { name: new RegExp(comment) })).toContainText(
+    "Every Sat at 22:00 Europe/Berlin for 120 min",
+  );
+});

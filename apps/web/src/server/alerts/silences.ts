@@ -1,10 +1,12 @@
 /**
  * Silences and maintenance windows, pure: does one cover an alert now? One-off windows run from
- * startsAt to endsAt; recurring ones open on the listed weekdays at startMinute (UTC) for
- * durationMinutes (a window may run past midnight), between startsAt and endsAt.
+ * startsAt to endsAt; recurring ones open on the listed weekdays at startMinute of the wall clock
+ * in their time zone (UTC unless named, daylight saving followed) for durationMinutes (a window
+ * may run past midnight), between startsAt and endsAt.
  */
 import { z } from "zod";
 import { labelsMatch } from "./conditions.js";
+import { daysBefore, instantOf, isTimeZone, wallClock } from "./zoned-time.js";
 
 export const recurrenceSchema = z.object({
   weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7),
@@ -14,6 +16,12 @@ export const recurrenceSchema = z.object({
     .int()
     .min(1)
     .max(7 * 1440),
+  /** IANA name, e.g. "Europe/Berlin": weekdays and startMinute are read on that zone's clock. */
+  timeZone: z
+    .string()
+    .max(64)
+    .refine(isTimeZone, { message: "unknown time zone: use an IANA name such as Europe/Berlin" })
+    .default("UTC"),
 });
 export type Recurrence = z.infer<typeof recurrenceSchema>;
 
@@ -41,19 +49,19 @@ export interface SilenceTarget {
 }
 
 const MINUTE = 60_000;
-const DAY = 1440 * MINUTE;
 
 export function isWindowOpen(s: Pick<SilenceData, "startsAt" | "endsAt" | "recurrence">, now: number): boolean {
   if (now < s.startsAt.getTime() || (s.endsAt && now >= s.endsAt.getTime())) return false;
   const r = s.recurrence;
   if (!r) return true;
+  const timeZone = r.timeZone ?? "UTC";
   // Look back over as many days as the window may last: a window opened on an earlier day may still run.
   const daysBack = Math.ceil(r.durationMinutes / 1440);
-  const today = Math.floor(now / DAY) * DAY;
+  const today = wallClock(now, timeZone);
   for (let d = 0; d <= daysBack; d++) {
-    const day = today - d * DAY;
-    if (!r.weekdays.includes(new Date(day).getUTCDay())) continue;
-    const opens = day + r.startMinute * MINUTE;
+    const day = daysBefore(today, d);
+    if (!r.weekdays.includes(day.weekday)) continue;
+    const opens = instantOf(day, r.startMinute, timeZone);
     if (now >= opens && now < opens + r.durationMinutes * MINUTE) return true;
   }
   return false;

@@ -1,8 +1,8 @@
 "use client";
 
-/** Silences and maintenance windows: one-off (from, until) or weekly (days, start time, duration, in UTC). */
+/** Silences and maintenance windows: one-off (from, until) or weekly (days, start time, duration, in a time zone). */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { useCan } from "@/components/shell/use-can";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -18,6 +18,15 @@ interface Recurrence {
   weekdays: number[];
   startMinute: number;
   durationMinutes: number;
+  /** Absent on windows stored before zones existed: UTC. */
+  timeZone?: string;
+}
+
+/** The browser's zone first, then UTC, then every zone the browser knows. */
+function timeZoneChoices(): string[] {
+  const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const all = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  return [...new Set([local, "UTC", ...all])];
 }
 
 function describeWindow(s: { startsAt: string | Date; endsAt: string | Date | null; recurrence: unknown }): string {
@@ -26,7 +35,8 @@ function describeWindow(s: { startsAt: string | Date; endsAt: string | Date | nu
   if (!r) return `${new Date(s.startsAt).toLocaleString()} → ${s.endsAt ? new Date(s.endsAt).toLocaleString() : "…"}`;
   const hh = String(Math.floor(r.startMinute / 60)).padStart(2, "0");
   const mm = String(r.startMinute % 60).padStart(2, "0");
-  return `Every ${r.weekdays.map((d) => DAYS[d]).join(", ")} at ${hh}:${mm} UTC for ${r.durationMinutes} min${until}`;
+  const zone = r.timeZone ?? "UTC";
+  return `Every ${r.weekdays.map((d) => DAYS[d]).join(", ")} at ${hh}:${mm} ${zone} for ${r.durationMinutes} min${until}`;
 }
 
 export function SilencesPanel() {
@@ -107,6 +117,14 @@ function SilenceForm() {
   const [days, setDays] = useState<number[]>([6]);
   const [start, setStart] = useState("22:00");
   const [duration, setDuration] = useState("120");
+  // The browser's zones are read after mounting: the server renders the same first frame (UTC).
+  const [zones, setZones] = useState(["UTC"]);
+  const [timeZone, setTimeZone] = useState("UTC");
+  useEffect(() => {
+    const choices = timeZoneChoices();
+    setZones(choices);
+    setTimeZone(choices[0] ?? "UTC");
+  }, []);
   const create = useMutation(
     trpc.alerts.createSilence.mutationOptions({
       onSuccess: () => void queryClient.invalidateQueries(trpc.alerts.silences.queryFilter()),
@@ -125,7 +143,7 @@ function SilenceForm() {
       endsAt: mode === "once" ? new Date(now + Number(hours) * 3600_000).toISOString() : null,
       recurrence:
         mode === "weekly"
-          ? { weekdays: days, startMinute: (h ?? 0) * 60 + (m ?? 0), durationMinutes: Number(duration) }
+          ? { weekdays: days, startMinute: (h ?? 0) * 60 + (m ?? 0), durationMinutes: Number(duration), timeZone }
           : null,
     });
   };
@@ -159,7 +177,7 @@ function SilenceForm() {
               <Label htmlFor={field("mode")}>Kind</Label>
               <Select id={field("mode")} value={mode} onChange={(e) => setMode(e.target.value as typeof mode)}>
                 <option value="once">From now, for some hours</option>
-                <option value="weekly">Weekly window (UTC)</option>
+                <option value="weekly">Weekly window</option>
               </Select>
             </div>
             {mode === "once" ? (
@@ -177,8 +195,18 @@ function SilenceForm() {
             ) : (
               <>
                 <div className="space-y-1">
-                  <Label htmlFor={field("start")}>Starts (UTC)</Label>
+                  <Label htmlFor={field("start")}>Starts</Label>
                   <Input id={field("start")} type="time" value={start} onChange={(e) => setStart(e.target.value)} />
+                </div>
+                <div className="space-y-1">
+                  <Label htmlFor={field("zone")}>Time zone</Label>
+                  <Select id={field("zone")} value={timeZone} onChange={(e) => setTimeZone(e.target.value)}>
+                    {zones.map((z) => (
+                      <option key={z} value={z}>
+                        {z}
+                      </option>
+                    ))}
+                  </Select>
                 </div>
                 <div className="space-y-1">
                   <Label htmlFor={field("duration")}>Minutes</Label>
