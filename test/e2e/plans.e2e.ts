@@ -99,3 +99,26 @@ test("consolidates a host group from the Plans page: review, approve, follow, st
   await expect(standby).toBeDisabled();
   await expect(standby).toHaveText(/^e2eplan-00\d on standby$/);
 });
+
+test("a host's group is set and cleared from its own page", async ({ page }) => {
+  const api = new TrpcSession(env("FLOTILLA_E2E_URL"));
+  await api.mutate("auth.signIn", { email: env("FLOTILLA_E2E_EMAIL"), password: env("FLOTILLA_E2E_PASSWORD") });
+  const hostId = (await api.query<Scopes>("plans.scopes")).data?.hosts.find((h) => h.name === HOSTS[1])?.id;
+  expect(hostId).toBeDefined();
+  await signIn(page);
+  await page.goto(`/hosts/${hostId}`);
+
+  await page.getByRole("button", { name: /^(Set|Change) group$/ }).click();
+  const form = page.getByRole("form", { name: "Host group" });
+  await form.getByLabel("Group name").fill("rack b");
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("host-group")).toHaveText("rack b");
+  const groups = async () =>
+    (await api.query<{ groups: { group: string; hosts: number }[] }>("plans.scopes")).data?.groups ?? [];
+  expect(await groups()).toContainEqual(expect.objectContaining({ group: "rack b", hosts: 1 }));
+
+  await page.getByRole("button", { name: "Change group" }).click();
+  await form.getByRole("button", { name: "No group" }).click();
+  await expect(page.getByTestId("host-group")).toHaveText("—");
+  expect((await groups()).map((g) => g.group)).not.toContain("rack b");
+});

@@ -12,6 +12,7 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import type { HostDetail } from "@/lib/api-types";
 import { formatBytes, formatDateTime } from "@/lib/format";
 import { CreateVm } from "./create-vm";
+import { HostGroup } from "./host-group";
 
 /** Drivers that run containers: a host with one of them can be deployed to. */
 const CONTAINER_DRIVERS = ["docker", "sim"];
@@ -99,6 +100,9 @@ export function HostHeader({ host }: { host: HostDetail }) {
             <span className="font-mono text-xs" title={host.machineId || undefined}>
               {host.machineId || "—"}
             </span>
+          </Fact>
+          <Fact label="Group" wide>
+            <HostGroup hostId={host.id} group={host.group} />
           </Fact>
           <Fact label="Enrolled">
             <span title={formatDateTime(host.createdAt)}>

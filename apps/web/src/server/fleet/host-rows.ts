@@ -135,6 +135,7 @@ export async function getHostDetail(deps: Deps, orgId: string, hostId: string) {
       intervalMs: true,
       machineId: true,
       createdAt: true,
+      group: true,
     },
   });
   if (!host) throw new AppError("not_found", "No such host.");
@@ -150,5 +151,7 @@ export async function getHostDetail(deps: Deps, orgId: string, hostId: string) {
     intervalMs: host.intervalMs,
     machineId: host.machineId,
     createdAt: host.createdAt.toISOString(),
+    /** The host group plans can be scoped to (a rack, a site), null when none. */
+    group: host.group,
   };
 }
