@@ -122,3 +122,24 @@ test("a host's group is set and cleared from its own page", async ({ page }) => 
   await expect(page.getByTestId("host-group")).toHaveText("—");
   expect((await groups()).map((g) => g.group)).not.toContain("rack b");
 });
+
+test("the host a plan emptied is removed from the fleet from its page", async ({ page }) => {
+  const api = new TrpcSession(env("FLOTILLA_E2E_URL"));
+  await api.mutate("auth.signIn", { email: env("FLOTILLA_E2E_EMAIL"), password: env("FLOTILLA_E2E_PASSWORD") });
+  type Row = { id: string; name: string; vmCount: number; containerCount: number };
+  const rows = async () => (await api.query<Row[]>("fleet.hosts")).data ?? [];
+  const empty = (await rows()).find((h) => HOSTS.includes(h.name) && h.vmCount + h.containerCount === 0);
+  expect(empty).toBeDefined();
+  await signIn(page);
+  await page.goto(`/hosts/${empty?.id}`);
+
+  await page.getByRole("button", { name: "Remove host" }).click();
+  const dialog = page.getByRole("dialog", { name: `Remove the host ${empty?.name}?` });
+  await expect(dialog).toContainText("credential revoked");
+  await dialog.getByRole("button", { name: `Remove ${empty?.name}` }).click();
+  await expect(page).toHaveURL(/\/\?removed=/);
+  await expect(page.getByRole("status").filter({ hasText: "was removed from the fleet" })).toContainText(
+    `${empty?.name} was removed`,
+  );
+  expect((await rows()).map((h) => h.name)).not.toContain(empty?.name);
+});

@@ -10,15 +10,17 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createPrisma } from "@flotilla/db";
-import { AGENT_BLOBS_PATH_PREFIX, AGENT_ENROLL_PATH, AGENT_GATEWAY_PATH, CloseCode } from "@flotilla/protocol";
+import { AGENT_BLOBS_PATH_PREFIX, AGENT_ENROLL_PATH, AGENT_GATEWAY_PATH } from "@flotilla/protocol";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import pg from "pg";
 import { type AlertEvaluator, createAlertEvaluator } from "./alerts/evaluator.js";
 import { createSignInLimits } from "./auth/sign-in.js";
 import { BLOB_UPLOAD_PATH, handleBlobUpload } from "./commands/blob-upload-endpoint.js";
 import { type CommandDispatcher, createCommandDispatcher } from "./commands/dispatcher.js";
+import type { PgListener } from "./commands/pg-listener.js";
 import { createDeployReconciler, type DeployReconciler } from "./deploy/reconciler.js";
 import type { Config } from "./env.js";
+import { announceAgentRevoked, createAgentRevocationListener } from "./fleet/agent-revocation.js";
 import { handleAgentBlobRequest } from "./gateway/blob-endpoint.js";
 import { handleEnrollRequest } from "./gateway/enroll-endpoint.js";
 import { type AgentGateway, createAgentGateway } from "./gateway/gateway.js";
@@ -74,6 +76,7 @@ interface Running {
   migrations: MigrationOrchestrator;
   plans: PlanExecutor;
   alerts: AlertEvaluator;
+  revocations: PgListener;
   prometheus: PrometheusExporter;
   next: { handle: NextHandler; upgrade: NextUpgrade; close(): Promise<void> } | null;
   trpcContext: ReturnType<typeof createContextFactory>;
@@ -143,8 +146,11 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       void handleEnrollRequest(req, res, {
         prisma: r.services.prisma,
         log,
+        // Whichever node holds the agent's connection closes it.
         onReplaced: (agentId) =>
-          r.gateway.disconnectAgent(agentId, CloseCode.unauthorized, "credential replaced by a new enrolment"),
+          void announceAgentRevoked(r.services.pool, agentId, "credential replaced by a new enrolment").catch(
+            (err: unknown) => log.warn({ err }, "could not announce a replaced agent credential"),
+          ),
       });
       return;
     }
@@ -230,6 +236,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     let plans: PlanExecutor | null = null;
     let jobs: JobQueue | null = null;
     let alerts: AlertEvaluator | null = null;
+    let revocations: PgListener | null = null;
     try {
       await pool.query("SELECT 1").catch((err: Error) => {
         throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`);
@@ -261,6 +268,13 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         ingest: prometheus.ingest,
       });
       prometheus.setAgentCount(() => gateway.connectionCount());
+      // Credentials revoked on any node (a host removed, an agent enrolled again) close here too.
+      revocations = createAgentRevocationListener({
+        databaseUrl: config.databaseUrl,
+        log,
+        disconnectAgent: (agentId, code, reason) => gateway.disconnectAgent(agentId, code, reason),
+      });
+      await revocations.start();
       // A host marked offline comes back with its next stored batch (the seen batcher notes it).
       sweeper = createLivenessSweeper(services, { offlineAfterIntervals: config.offlineAfterIntervals });
       await sweeper.start();
@@ -296,6 +310,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
         migrations,
         plans,
         alerts,
+        revocations,
         prometheus,
         next,
         trpcContext: createContextFactory(services),
@@ -304,6 +319,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     } catch (err) {
       // Undo what was started, so a failed start leaves no timers, sockets or connections behind.
       await sweeper?.stop().catch(() => {});
+      await revocations?.stop().catch(() => {});
       await alerts?.stop().catch(() => {});
       await deploy?.stop().catch(() => {});
       await plans?.stop().catch(() => {});
@@ -332,6 +348,7 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
     }
     const httpClosed = new Promise<void>((done) => server.close(() => done()));
     r.gateway.closeAll();
+    await r.revocations.stop();
     await r.live.close();
     await r.gateway.flush(DRAIN_TIMEOUT_MS);
     // Before the dispatcher: a rollout step may still be requesting commands.

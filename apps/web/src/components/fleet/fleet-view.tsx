@@ -30,6 +30,8 @@ function readState(params: URLSearchParams): HostsTableState {
 function writeState(state: HostsTableState) {
   const params = new URLSearchParams(window.location.search);
   const set = (key: string, value: string | null) => (value ? params.set(key, value) : params.delete(key));
+  // A one-time note (a host just removed) is not part of the view to share.
+  params.delete("removed");
   set("q", state.search || null);
   set("status", state.status === "all" ? null : state.status);
   const first = state.sorting[0];
@@ -44,6 +46,7 @@ export function FleetView() {
   const trpc = useTRPC();
   const params = useSearchParams();
   const [tableState, setTableState] = useState(() => readState(new URLSearchParams(params.toString())));
+  const removed = params.get("removed");
 
   const hosts = useQuery(trpc.fleet.hosts.queryOptions(undefined, { staleTime: Number.POSITIVE_INFINITY }));
   const summary = useQuery(trpc.fleet.summary.queryOptions(undefined, { refetchInterval: 15_000 }));
@@ -62,6 +65,12 @@ export function FleetView() {
           <p className="text-fg-subtle text-sm">Every host, its load and its workloads, live.</p>
         </div>
       </div>
+
+      {removed ? (
+        <p role="status" className="rounded-md border border-border bg-surface-2 px-4 py-2 text-fg-muted text-sm">
+          {removed} was removed from the fleet; its agent can no longer connect.
+        </p>
+      ) : null}
 
       {hosts.isError ? (
         <div role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-4 py-3 text-danger text-sm">

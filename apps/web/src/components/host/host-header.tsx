@@ -13,6 +13,7 @@ import type { HostDetail } from "@/lib/api-types";
 import { formatBytes, formatDateTime } from "@/lib/format";
 import { CreateVm } from "./create-vm";
 import { HostGroup } from "./host-group";
+import { RemoveHostAction } from "./remove-host-action";
 
 /** Drivers that run containers: a host with one of them can be deployed to. */
 const CONTAINER_DRIVERS = ["docker", "sim"];
@@ -49,6 +50,7 @@ export function HostHeader({ host }: { host: HostDetail }) {
               Deploy here
             </Link>
           ) : null}
+          <RemoveHostAction host={host} />
         </div>
       </div>
 

@@ -4,6 +4,7 @@ import { teamsWith, withHostTeams } from "../../access/scope.js";
 import { listHostEvents } from "../../fleet/host-events.js";
 import { getHostMetrics, METRIC_RANGES, type MetricRange } from "../../fleet/host-metrics.js";
 import { getHostDetail, listHostRows } from "../../fleet/host-rows.js";
+import { removeHost } from "../../fleet/remove-host.js";
 import { getFleetSummary } from "../../fleet/summary.js";
 import { getWorkloadDetail } from "../../fleet/workload-detail.js";
 import { getWorkloadHistory } from "../../fleet/workload-history.js";
@@ -37,6 +38,11 @@ export const fleetRouter = router({
       const [scoped] = await withHostTeams(ctx.services.prisma, ctx.session, "fleet.read", [detail], () => input.id);
       return scoped ?? { ...detail, teamId: "" };
     }),
+
+  /** Takes a host out of the fleet for good: revokes its agent, forgets its history (see fleet/remove-host). */
+  removeHost: permission("hosts.manage", on("host", "id"))
+    .input(z.object({ id: idSchema }))
+    .mutation(({ ctx, input }) => removeHost(ctx.services, ctx.session.orgId, input.id)),
 
   hostMetrics: permission("fleet.read", on("host", "id"))
     .input(z.object({ id: idSchema, range: rangeSchema }))

@@ -1,0 +1,36 @@
+/**
+ * An agent credential revoked on one node must end that agent's connection on whichever node
+ * holds it: the revoking node NOTIFYs, every node LISTENs and closes its connection if it has one.
+ */
+import { CloseCode } from "@flotilla/protocol";
+import type pg from "pg";
+import { createPgListener, type PgListener } from "../commands/pg-listener.js";
+import type { Logger } from "../logger.js";
+
+export const AGENT_REVOKED_CHANNEL = "flotilla_agent_revoked";
+
+/** "<agentId> <reason>": the reason is what the agent is told when its connection closes. */
+export async function announceAgentRevoked(pool: pg.Pool, agentId: string, reason: string): Promise<void> {
+  await pool.query("SELECT pg_notify($1, $2)", [AGENT_REVOKED_CHANNEL, `${agentId} ${reason}`]);
+}
+
+export function createAgentRevocationListener(deps: {
+  databaseUrl: string;
+  log: Logger;
+  disconnectAgent(agentId: string, code: number, reason: string): void;
+}): PgListener {
+  return createPgListener({
+    databaseUrl: deps.databaseUrl,
+    channel: AGENT_REVOKED_CHANNEL,
+    log: deps.log,
+    // A revocation missed while disconnected is still enforced: the credential check refuses the
+    // agent at its next connection, and the removed host's rows are gone.
+    onConnected: () => {},
+    onNotification(payload) {
+      const space = payload.indexOf(" ");
+      const agentId = space < 0 ? payload : payload.slice(0, space);
+      const reason = space < 0 ? "credential revoked" : payload.slice(space + 1);
+      deps.disconnectAgent(agentId, CloseCode.unauthorized, reason);
+    },
+  });
+}
