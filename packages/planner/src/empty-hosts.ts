@@ -124,7 +124,7 @@ function maxOf(values: Float64Array): number {
 }
 
 /** The placement for the swap search's result, with a reason for every workload that moves. */
-function toPlacement(fleet: Fleet, from: Placement, target: Int32Array): Placement {
+export function toPlacement(fleet: Fleet, from: Placement, target: Int32Array): Placement {
   const packing = new Packing(fleet);
   for (let w = 0; w < fleet.workloadCount; w++) packing.place(w, at(target, w));
   const reasons = new Map(from.reasons);
