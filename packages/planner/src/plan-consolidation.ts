@@ -1,13 +1,14 @@
 // The planner's entry point: input JSON in, a reviewable plan out, or a PlanError naming
 // why no plan can exist.
-import { analyseStays } from "./analyse-stays.js";
+import { analyseStays, type StayAnalysis } from "./analyse-stays.js";
 import { checkFeasibility } from "./check-feasibility.js";
 import { toPlacement } from "./empty-hosts.js";
+import { exchangeKeptHost } from "./exchange-kept-host.js";
 import { findPlacement, type Placement } from "./find-placement.js";
 import { at, buildFleet, type Fleet, usableHosts } from "./fleet.js";
 import { computeLowerBound } from "./lower-bound.js";
 import { PlanError } from "./plan-error.js";
-import { reduceMigrations } from "./reduce-migrations.js";
+import { countMoves, reduceMigrations } from "./reduce-migrations.js";
 import { scheduleMoves } from "./schedule-moves.js";
 import { type Move, type Plan, type PlanInput, planInputSchema } from "./schema.js";
 import { findSetAsideHosts, type SetAsideHost, setAsideReason, setAsideWarning, withoutSetAside } from "./set-aside.js";
@@ -42,7 +43,7 @@ export function planConsolidation(json: unknown): Plan {
   if (fleet.workloadCount === 0) return toPlan(input, fleet, fleet.home, [], lowerBound, aside);
   const stays = analyseStays(fleet);
   const placement = findPlacement(fleet, stays, lowerBound);
-  const { target, moves } = scheduleFewestMoves(fleet, placement);
+  const { target, moves } = scheduleFewestMoves(fleet, stays, placement);
   return toPlan(
     input,
     fleet,
@@ -57,14 +58,18 @@ export function planConsolidation(json: unknown): Plan {
  * The placement found, or the same hosts with fewer migrations (reduce-migrations.ts) when
  * its moves can be ordered and that order needs fewer moves in all (temporary hops count).
  */
-function scheduleFewestMoves(fleet: Fleet, found: Placement): { target: Int32Array; moves: Move[] } {
+function scheduleFewestMoves(
+  fleet: Fleet,
+  stays: StayAnalysis,
+  found: Placement,
+): { target: Int32Array; moves: Move[] } {
   const original = found.packing.host;
-  const reduced = reduceMigrations(fleet, original);
+  const reduced = exchangeKeptHost(fleet, stays, reduceMigrations(fleet, original));
   if (reduced !== original) {
     const placement = toPlacement(fleet, found, reduced);
     try {
       const moves = scheduleMoves(fleet, reduced, placement.reasons);
-      if (moves.length === countMoved(fleet, reduced)) return { target: reduced, moves };
+      if (moves.length === countMoves(fleet, reduced)) return { target: reduced, moves };
       const fallback = scheduleMoves(fleet, original, found.reasons);
       return moves.length < fallback.length ? { target: reduced, moves } : { target: original, moves: fallback };
     } catch (error) {
@@ -72,12 +77,6 @@ function scheduleFewestMoves(fleet: Fleet, found: Placement): { target: Int32Arr
     }
   }
   return { target: original, moves: scheduleMoves(fleet, original, found.reasons) };
-}
-
-function countMoved(fleet: Fleet, target: Int32Array): number {
-  let moved = 0;
-  for (let w = 0; w < fleet.workloadCount; w++) if (at(target, w) !== at(fleet.home, w)) moved++;
-  return moved;
 }
 
 function toPlan(

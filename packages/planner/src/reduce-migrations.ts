@@ -29,7 +29,7 @@ export function reduceMigrations(fleet: Fleet, target: Int32Array): Int32Array {
   const isKept = new Uint8Array(fleet.hostCount);
   for (const h of kept) isKept[h] = 1;
   const keptHome = (w: number) => (isKept[at(fleet.home, w)] && !fleet.pinned[w] ? at(fleet.home, w) : -1);
-  const startMoves = countMoves(start);
+  const startMoves = countMovesOf(start);
   let best = start;
   let bestMoves = sendHomeWherePossible(best, startMoves, keptHome);
   bestMoves = sendHomeWherePossible(best, returnHomeOneByOne(best, kept, bestMoves, keptHome), keptHome);
@@ -65,10 +65,14 @@ function usedHosts(packing: Packing): number[] {
   return used;
 }
 
-function countMoves(packing: Packing): number {
-  const { fleet } = packing;
+function countMovesOf(packing: Packing): number {
+  return countMoves(packing.fleet, packing.host);
+}
+
+/** Workloads that end away from their current host. */
+export function countMoves(fleet: Fleet, target: Int32Array): number {
   let moves = 0;
-  for (let w = 0; w < fleet.workloadCount; w++) if (at(packing.host, w) !== at(fleet.home, w)) moves++;
+  for (let w = 0; w < fleet.workloadCount; w++) if (at(target, w) !== at(fleet.home, w)) moves++;
   return moves;
 }
 
@@ -130,5 +134,5 @@ function sendEveryoneHome(packing: Packing, keptHome: (w: number) => number): nu
     packing.remove(w);
     packing.place(w, home);
   }
-  return countMoves(packing);
+  return countMovesOf(packing);
 }
