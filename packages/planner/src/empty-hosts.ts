@@ -138,12 +138,12 @@ export function toPlacement(fleet: Fleet, from: Placement, target: Int32Array): 
     const home = at(fleet.home, w);
     if (at(target, w) === home || reasons.has(w)) continue;
     const incoming = arriving.get(home);
-    reasons.set(
-      w,
-      packing.membersOf(home).length === 0
-        ? emptiesReason(fleet, home)
-        : `makes room for ${fleet.workloadIds[incoming ?? w]}`,
-    );
+    // Nothing arriving: it leaves so that the workloads staying there fit.
+    const makesRoom =
+      incoming === undefined
+        ? `makes room on ${fleet.hostIds[home]} for workloads that stay there`
+        : `makes room for ${fleet.workloadIds[incoming]}`;
+    reasons.set(w, packing.membersOf(home).length === 0 ? emptiesReason(fleet, home) : makesRoom);
   }
   return { packing, reasons };
 }

@@ -55,8 +55,9 @@ export function planConsolidation(json: unknown): Plan {
 }
 
 /**
- * The placement found, or the same hosts with fewer migrations (reduce-migrations.ts) when
- * its moves can be ordered and that order needs fewer moves in all (temporary hops count).
+ * The placement found, or one on as many hosts with fewer migrations (reduce-migrations.ts,
+ * exchange-kept-host.ts) when its moves can be ordered and that order needs fewer moves in
+ * all (temporary hops count).
  */
 function scheduleFewestMoves(
   fleet: Fleet,
@@ -66,7 +67,7 @@ function scheduleFewestMoves(
   const original = found.packing.host;
   const reduced = exchangeKeptHost(fleet, stays, reduceMigrations(fleet, original));
   if (reduced !== original) {
-    const placement = toPlacement(fleet, found, reduced);
+    const placement = toPlacement(fleet, { ...found, reasons: reasonsForHostsKept(fleet, found, reduced) }, reduced);
     try {
       const moves = scheduleMoves(fleet, reduced, placement.reasons);
       if (moves.length === countMoves(fleet, reduced)) return { target: reduced, moves };
@@ -77,6 +78,19 @@ function scheduleFewestMoves(
     }
   }
   return { target: original, moves: scheduleMoves(fleet, original, found.reasons) };
+}
+
+/**
+ * The reasons that still hold on `target`: where a host was traded, its workloads move for
+ * another reason than before (it is emptied now, or kept and only some leave).
+ */
+function reasonsForHostsKept(fleet: Fleet, found: Placement, target: Int32Array): Map<number, string> {
+  const usedBefore = new Uint8Array(fleet.hostCount);
+  const usedAfter = new Uint8Array(fleet.hostCount);
+  for (const h of found.packing.host) usedBefore[h] = 1;
+  for (const h of target) usedAfter[h] = 1;
+  const same = (h: number) => usedBefore[h] === usedAfter[h] || fleet.maintenance[h] === 1;
+  return new Map([...found.reasons].filter(([w]) => same(at(fleet.home, w))));
 }
 
 function toPlan(
