@@ -12,6 +12,11 @@ import { countMoves, reduceMigrations } from "./reduce-migrations.js";
 const MAX_WORKLOADS = 1000;
 /** Trades tried, the most promising first. */
 const TRADES = 3;
+/**
+ * Work for the swap search per trade: a quarter of what emptying a host gets. Trades that
+ * pay off are found quickly; the budget bounds the time lost on those that do not.
+ */
+const TRADE_EVALUATIONS = 1_000_000;
 
 /**
  * The placement with the fewest migrations among `target` (already through the migration
@@ -27,7 +32,7 @@ export function exchangeKeptHost(fleet: Fleet, stays: StayAnalysis, target: Int3
     kept.push(into);
     const start = Int32Array.from(target);
     for (const w of fleet.residents[into] ?? []) if (stays.leaveReason[w] === null) start[w] = into;
-    const found = rebalanceOnto(fleet, start, kept, into);
+    const found = rebalanceOnto(fleet, start, kept, into, TRADE_EVALUATIONS);
     if (found === null) continue;
     const reduced = reduceMigrations(fleet, found);
     const moves = countMoves(fleet, reduced);
