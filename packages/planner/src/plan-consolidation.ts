@@ -66,18 +66,26 @@ function scheduleFewestMoves(
 ): { target: Int32Array; moves: Move[] } {
   const original = found.packing.host;
   const reduced = exchangeKeptHost(fleet, stays, reduceMigrations(fleet, original));
-  if (reduced !== original) {
-    const placement = toPlacement(fleet, { ...found, reasons: reasonsForHostsKept(fleet, found, reduced) }, reduced);
-    try {
-      const moves = scheduleMoves(fleet, reduced, placement.reasons);
-      if (moves.length === countMoves(fleet, reduced)) return { target: reduced, moves };
-      const fallback = scheduleMoves(fleet, original, found.reasons);
-      return moves.length < fallback.length ? { target: reduced, moves } : { target: original, moves: fallback };
-    } catch (error) {
-      if (!(error instanceof PlanError)) throw error;
-    }
+  if (reduced === original) return { target: original, moves: scheduleMoves(fleet, original, found.reasons) };
+  const placement = toPlacement(fleet, { ...found, reasons: reasonsForHostsKept(fleet, found, reduced) }, reduced);
+  const moves = scheduleOrNull(fleet, reduced, placement.reasons);
+  if (moves !== null && moves.length === countMoves(fleet, reduced)) return { target: reduced, moves };
+  // Hops, or no order at all: the original placement may schedule in fewer moves.
+  if (moves === null) return { target: original, moves: scheduleMoves(fleet, original, found.reasons) };
+  const fallback = scheduleOrNull(fleet, original, found.reasons);
+  return fallback === null || moves.length < fallback.length
+    ? { target: reduced, moves }
+    : { target: original, moves: fallback };
+}
+
+/** The scheduled moves, or null when they cannot be ordered (the caller has another placement to try). */
+function scheduleOrNull(fleet: Fleet, target: Int32Array, reasons: Map<number, string>): Move[] | null {
+  try {
+    return scheduleMoves(fleet, target, reasons);
+  } catch (error) {
+    if (error instanceof PlanError) return null;
+    throw error;
   }
-  return { target: original, moves: scheduleMoves(fleet, original, found.reasons) };
 }
 
 /**
