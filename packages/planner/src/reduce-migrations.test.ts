@@ -128,6 +128,31 @@ describe("reduceMigrations", () => {
   });
 });
 
+describe("exchangeKeptHost", () => {
+  it("keeps the more populated of two hosts when either completes the set, emptying the other", () => {
+    // Two hosts hold everything; A must be one. Keeping B moves C's two workloads, keeping C
+    // moves only b1.
+    const fleet = fleetOf(
+      ["A", "B", "C"],
+      [
+        ["a1", "A", 3],
+        ["a2", "A", 3],
+        ["b1", "B", 4],
+        ["c1", "C", 2],
+        ["c2", "C", 2],
+      ],
+    );
+    const keepsB = targetOf(fleet, { a1: "A", a2: "A", c1: "A", b1: "B", c2: "B" });
+    const fixedHosts = reduceMigrations(fleet, keepsB);
+    expect(countMoves(fleet, fixedHosts)).toBe(2);
+    const traded = exchangeKeptHost(fleet, analyseStays(fleet), fixedHosts);
+    expect(countMoves(fleet, traded)).toBe(1);
+    expect(hostsOf(fleet, traded)).toMatchObject({ a1: "A", a2: "A", c1: "C", c2: "C" });
+    expect(usedHosts(traded).size).toBe(2);
+    expect(brokenConstraints(fleet, traded)).toEqual([]);
+  });
+});
+
 describe("the migration passes on random fleets", () => {
   // First-fit decreasing ignores where workloads run, so it leaves many that could stay.
   it("never break a constraint, never use another host, never add a move, and often save some", () => {
