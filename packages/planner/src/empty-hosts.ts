@@ -124,7 +124,7 @@ function maxOf(values: Float64Array): number {
 }
 
 /** The placement for the swap search's result, with a reason for every workload that moves. */
-function toPlacement(fleet: Fleet, from: Placement, target: Int32Array): Placement {
+export function toPlacement(fleet: Fleet, from: Placement, target: Int32Array): Placement {
   const packing = new Packing(fleet);
   for (let w = 0; w < fleet.workloadCount; w++) packing.place(w, at(target, w));
   const reasons = new Map(from.reasons);
@@ -138,12 +138,12 @@ function toPlacement(fleet: Fleet, from: Placement, target: Int32Array): Placeme
     const home = at(fleet.home, w);
     if (at(target, w) === home || reasons.has(w)) continue;
     const incoming = arriving.get(home);
-    reasons.set(
-      w,
-      packing.membersOf(home).length === 0
-        ? emptiesReason(fleet, home)
-        : `makes room for ${fleet.workloadIds[incoming ?? w]}`,
-    );
+    // Nothing arriving: it leaves so that the workloads staying there fit.
+    const makesRoom =
+      incoming === undefined
+        ? `makes room on ${fleet.hostIds[home]} for workloads that stay there`
+        : `makes room for ${fleet.workloadIds[incoming]}`;
+    reasons.set(w, packing.membersOf(home).length === 0 ? emptiesReason(fleet, home) : makesRoom);
   }
   return { packing, reasons };
 }

@@ -1,11 +1,14 @@
 // The planner's entry point: input JSON in, a reviewable plan out, or a PlanError naming
 // why no plan can exist.
-import { analyseStays } from "./analyse-stays.js";
+import { analyseStays, type StayAnalysis } from "./analyse-stays.js";
 import { checkFeasibility } from "./check-feasibility.js";
-import { findPlacement } from "./find-placement.js";
+import { toPlacement } from "./empty-hosts.js";
+import { exchangeKeptHost } from "./exchange-kept-host.js";
+import { findPlacement, type Placement } from "./find-placement.js";
 import { at, buildFleet, type Fleet, usableHosts } from "./fleet.js";
 import { computeLowerBound } from "./lower-bound.js";
 import { PlanError } from "./plan-error.js";
+import { countMoves, reduceMigrations } from "./reduce-migrations.js";
 import { scheduleMoves } from "./schedule-moves.js";
 import { type Move, type Plan, type PlanInput, planInputSchema } from "./schema.js";
 import { findSetAsideHosts, type SetAsideHost, setAsideReason, setAsideWarning, withoutSetAside } from "./set-aside.js";
@@ -39,9 +42,63 @@ export function planConsolidation(json: unknown): Plan {
   }
   if (fleet.workloadCount === 0) return toPlan(input, fleet, fleet.home, [], lowerBound, aside);
   const stays = analyseStays(fleet);
-  const { packing, reasons } = findPlacement(fleet, stays, lowerBound);
-  const moves = scheduleMoves(fleet, packing.host, reasons).map((m) => setAsideReason(m, aside));
-  return toPlan(input, fleet, packing.host, moves, lowerBound, aside);
+  const placement = findPlacement(fleet, stays, lowerBound);
+  const { target, moves } = scheduleFewestMoves(fleet, stays, placement);
+  return toPlan(
+    input,
+    fleet,
+    target,
+    moves.map((m) => setAsideReason(m, aside)),
+    lowerBound,
+    aside,
+  );
+}
+
+/**
+ * The placement found, or one on as many hosts with fewer migrations (reduce-migrations.ts,
+ * exchange-kept-host.ts) when its moves can be ordered and that order needs fewer moves in
+ * all (temporary hops count).
+ */
+function scheduleFewestMoves(
+  fleet: Fleet,
+  stays: StayAnalysis,
+  found: Placement,
+): { target: Int32Array; moves: Move[] } {
+  const original = found.packing.host;
+  const reduced = exchangeKeptHost(fleet, stays, reduceMigrations(fleet, original));
+  if (reduced === original) return { target: original, moves: scheduleMoves(fleet, original, found.reasons) };
+  const placement = toPlacement(fleet, { ...found, reasons: reasonsForHostsKept(fleet, found, reduced) }, reduced);
+  const moves = scheduleOrNull(fleet, reduced, placement.reasons);
+  if (moves !== null && moves.length === countMoves(fleet, reduced)) return { target: reduced, moves };
+  // Hops, or no order at all: the original placement may schedule in fewer moves.
+  if (moves === null) return { target: original, moves: scheduleMoves(fleet, original, found.reasons) };
+  const fallback = scheduleOrNull(fleet, original, found.reasons);
+  return fallback === null || moves.length < fallback.length
+    ? { target: reduced, moves }
+    : { target: original, moves: fallback };
+}
+
+/** The scheduled moves, or null when they cannot be ordered (the caller has another placement to try). */
+function scheduleOrNull(fleet: Fleet, target: Int32Array, reasons: Map<number, string>): Move[] | null {
+  try {
+    return scheduleMoves(fleet, target, reasons);
+  } catch (error) {
+    if (error instanceof PlanError) return null;
+    throw error;
+  }
+}
+
+/**
+ * The reasons that still hold on `target`: where a host was traded, its workloads move for
+ * another reason than before (it is emptied now, or kept and only some leave).
+ */
+function reasonsForHostsKept(fleet: Fleet, found: Placement, target: Int32Array): Map<number, string> {
+  const usedBefore = new Uint8Array(fleet.hostCount);
+  const usedAfter = new Uint8Array(fleet.hostCount);
+  for (const h of found.packing.host) usedBefore[h] = 1;
+  for (const h of target) usedAfter[h] = 1;
+  const same = (h: number) => usedBefore[h] === usedAfter[h] || fleet.maintenance[h] === 1;
+  return new Map([...found.reasons].filter(([w]) => same(at(fleet.home, w))));
 }
 
 function toPlan(

@@ -41,6 +41,8 @@ export function rebalanceOnto(
   hosts: readonly number[],
   /** Varies the kicks between calls. */
   salt: number,
+  /** Candidate moves and swaps evaluated before it gives up. */
+  budget = EVALUATIONS,
 ): Int32Array | null {
   if (hosts.length === 0) return null;
   const isTarget = new Uint8Array(fleet.hostCount);
@@ -139,7 +141,7 @@ export function rebalanceOnto(
       sendHome();
       return host;
     }
-    if (evaluations > EVALUATIONS) return null;
+    if (evaluations > budget) return null;
     let bestGain = 1e-12;
     let bestMove: [number, number, number] | null = null; // [w, to, swap partner or -1]
     for (const w of movable) {
