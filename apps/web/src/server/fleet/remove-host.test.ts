@@ -1,7 +1,8 @@
 /**
  * Removing a host, against a real PostgreSQL and real server nodes: refused while it runs
- * holds it and cannot come back (as is one whose host enrolled again); an offline host goes with its workloads, and its alerts end.
- * holds it and cannot come back; an offline host goes with its workloads, and its alerts end.
+ * workloads or a migration touches it; an empty online host's agent is cut off on whichever node
+ * holds it and cannot come back (as is one whose host enrolled again); an offline host goes with
+ * its workloads, and its alerts end.
  */
 import { CloseCode, type EnrollResponse } from "@flotilla/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
