@@ -344,7 +344,7 @@ export class AgentConnection implements AgentLink {
    */
   private corkUntilNextTick() {
     const socket = (this.ws as WebSocket & { _socket?: import("node:net").Socket })._socket;
-    if (this.corked || !socket) return;
+    if (this.corked || !socket || this.ws.readyState !== this.ws.OPEN) return;
     this.corked = true;
     socket.cork();
     process.nextTick(() => {

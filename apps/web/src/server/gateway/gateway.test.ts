@@ -234,6 +234,56 @@ describe("agent WebSocket", () => {
     again.ws.close();
   });
 
+  it("acks batches sent back to back in frame order, a resend among them as a duplicate", async () => {
+    const credential = await enrolledAgent();
+    const agent = await greeted(credential);
+    const ts = Date.now() - 1_000;
+    for (const seq of [1, 2, 3, 2, 4, 5]) agent.send(metrics(seq, ts + seq));
+    const acks = [];
+    for (let i = 0; i < 6; i++) acks.push(await agent.next("ack"));
+    expect(acks.map((a) => [a.type === "ack" && a.seq, a.type === "ack" && a.duplicate])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [2, true],
+      [4, false],
+      [5, false],
+    ]);
+    const { rows } = await t.db.pool.query<{ seq: string }>(
+      "SELECT DISTINCT seq::text FROM samples WHERE host_id = $1 ORDER BY 1",
+      [credential.hostId],
+    );
+    expect(rows.map((r) => Number(r.seq))).toEqual([1, 2, 3, 4, 5]);
+    agent.ws.close();
+    await agent.closed;
+  });
+
+  it("stores nothing past a batch that fails, closes 1011, and welcomes back at the last committed seq", async () => {
+    const credential = await enrolledAgent();
+    const agent = await greeted(credential);
+    const ts = Date.now() - 1_000;
+    const poisoned = metrics(2, ts + 2);
+    // A valid frame that PostgreSQL refuses (out of range for its REAL column).
+    (poisoned.samples[0] as { cpuCores: number }).cpuCores = 1e300;
+    agent.send(metrics(1, ts + 1));
+    agent.send(poisoned);
+    agent.send(metrics(3, ts + 3));
+    expect(await agent.next("error")).toMatchObject({ code: "internal" });
+    expect((await agent.closed).code).toBe(1011);
+    const { rows } = await t.db.pool.query<{ seq: string }>(
+      "SELECT DISTINCT seq::text FROM samples WHERE host_id = $1 ORDER BY 1",
+      [credential.hostId],
+    );
+    // Batch 1 may have shared the failed transaction; 2 and 3 are never stored.
+    const stored = rows.map((r) => Number(r.seq));
+    expect([[], [1]]).toContainEqual(stored);
+    const again = await connectAgent(t.url, credential);
+    again.hello({ bootId: "boot-2" });
+    expect(await again.next("welcome")).toMatchObject({ lastSeq: stored.length });
+    again.ws.close();
+    await again.closed;
+  });
+
   it("records inventory: workloads, removals and state changes", async () => {
     const credential = await enrolledAgent();
     const agent = await greeted(credential);
