@@ -117,8 +117,8 @@ describe("group-committing sample writer", () => {
     const other = { agentId: randomUUID(), hostId: randomUUID() };
     const stream = {};
     const poisoned = batch(a.agentId, a.hostId, 2);
-    // Valid JSON and a valid sample, but out of range for the REAL column: PostgreSQL refuses it.
-    (poisoned.samples[0] as MetricSample).cpuCores = 1e300;
+    // Passes checkSamples, but PostgreSQL refuses a NUL in text: the group's transaction fails.
+    (poisoned.samples[1] as MetricSample).workloadId = "c\u0000x";
     const results = await Promise.allSettled([
       writer.write(batch(a.agentId, a.hostId, 1), stream),
       writer.write(poisoned, stream),
@@ -127,7 +127,7 @@ describe("group-committing sample writer", () => {
       writer.write(batch(a.agentId, a.hostId, 4), stream),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled", "rejected"]);
-    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/out of range/);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/0x00/);
     expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/earlier batch of this link failed/);
     await expect(writer.write(batch(a.agentId, a.hostId, 5), stream)).rejects.toThrow(/earlier batch/);
     expect(await rowsOf(a.agentId)).toEqual([[1, 3]]);
@@ -136,5 +136,28 @@ describe("group-committing sample writer", () => {
     // A new link (the agent reconnected) resends from welcome.lastSeq + 1 and is stored.
     await writer.write(batch(a.agentId, a.hostId, 2), {});
     expect((await rowsOf(a.agentId)).map(([seq]) => seq)).toEqual([1, 2]);
+  });
+
+  it("refuses a batch with a number out of REAL range alone, and the rest of its link with it", async () => {
+    const writer = createSampleWriter(db.pool);
+    const a = { agentId: randomUUID(), hostId: randomUUID() };
+    const other = { agentId: randomUUID(), hostId: randomUUID() };
+    const stream = {};
+    const huge = batch(a.agentId, a.hostId, 2);
+    (huge.samples[0] as MetricSample).cpuCores = 1e300;
+    const tiny = batch(other.agentId, other.hostId, 2);
+    (tiny.samples[1] as MetricSample).netRxBps = 1e-50;
+    const results = await Promise.allSettled([
+      writer.write(batch(a.agentId, a.hostId, 1), stream),
+      writer.write(batch(other.agentId, other.hostId, 1), {}),
+      writer.write(huge, stream),
+      writer.write(batch(a.agentId, a.hostId, 3), stream),
+      writer.write(tiny, {}),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected", "rejected"]);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/cpuCores 1e\+300 is out of range/);
+    expect(String((results[4] as PromiseRejectedResult).reason)).toMatch(/netRxBps 1e-50 is out of range/);
+    expect(await rowsOf(a.agentId)).toEqual([[1, 3]]);
+    expect(await rowsOf(other.agentId)).toEqual([[1, 3]]);
   });
 });

@@ -123,13 +123,15 @@ export function createSampleWriter(pool: pg.Pool, options: SampleWriterOptions =
   return {
     write(batch, stream) {
       if (stream?.failed !== undefined) return Promise.reject(refusal(stream.failed));
-      if (!Number.isSafeInteger(batch.seq) || batch.seq <= 0) {
-        return Promise.reject(new RangeError(`metrics batch seq must be a positive integer, got ${batch.seq}`));
-      }
       try {
+        if (!Number.isSafeInteger(batch.seq) || batch.seq <= 0) {
+          throw new RangeError(`metrics batch seq must be a positive integer, got ${batch.seq}`);
+        }
         // A malformed batch fails alone here, never the group it would have joined.
         checkSamples(batch.samples);
       } catch (error) {
+        // Its link's later batches must not be stored past it either.
+        if (stream) stream.failed = error;
         return Promise.reject(error);
       }
       return new Promise<StoreResult>((resolve, reject) => {
