@@ -4,7 +4,7 @@
  * queue, so an agent's batches are stored and acknowledged strictly in order.
  * Nothing an agent sends may throw out of here: every handler is wrapped.
  */
-import type { BatchStream, SampleWriter, StoreResult } from "@flotilla/db";
+import { type BatchStream, checkSamples, type SampleWriter, type StoreResult } from "@flotilla/db";
 import {
   type AgentFrame,
   CloseCode,
@@ -322,6 +322,13 @@ export class AgentConnection implements AgentLink {
       hostId: this.identity.hostId,
       bootId: this.hello.bootId,
     });
+    try {
+      checkSamples(batch.samples);
+    } catch (err) {
+      // Valid JSON the table cannot hold (a rate beyond REAL's range): refused by seq, so the
+      // agent drops that one batch instead of resending it forever, and the link goes on.
+      return this.onInvalid(`metrics batch ${frame.seq}: ${(err as Error).message}`, String(frame.seq));
+    }
     const started = performance.now();
     const stored = this.deps.writer.write(batch, this.stream);
     // Handled in `acks` (not left unobserved meanwhile): a rejection is not "unhandled".
