@@ -6,7 +6,7 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { MetricBatch } from "./samples.js";
 
-const COPY_SAMPLES = `COPY samples (ts, host_id, workload_id, kind, agent_id, boot_id, seq, cpu_cores, cpu_ratio,
+export const COPY_SAMPLES = `COPY samples (ts, host_id, workload_id, kind, agent_id, boot_id, seq, cpu_cores, cpu_ratio,
   mem_used_bytes, mem_total_bytes, net_rx_bps, net_tx_bps, disk_read_bps, disk_write_bps, load1) FROM STDIN`;
 /** Bytes buffered before a chunk goes to the socket. */
 const CHUNK_BYTES = 256 * 1024;
@@ -23,13 +23,22 @@ function copyNumber(value: number | null | undefined): string {
   return value === null || value === undefined ? "\\N" : String(value);
 }
 
-/** One line per sample, columns in COPY_SAMPLES order. */
-function* copyLines(batches: readonly MetricBatch[]): Generator<string> {
+/**
+ * One line per sample, columns in COPY_SAMPLES order. The samples of one tick share a timestamp,
+ * so its ISO text is made once per run of equal ts rather than once per sample.
+ */
+export function* copyLines(batches: readonly MetricBatch[]): Generator<string> {
+  let lastTs = Number.NaN;
+  let tsText = "";
   for (const b of batches) {
-    const prefix = `${copyText(b.hostId)}\t`;
     const batchColumns = `${copyText(b.agentId)}\t${copyText(b.bootId ?? null)}\t${b.seq}`;
+    const host = copyText(b.hostId);
     for (const s of b.samples) {
-      yield `${new Date(s.ts).toISOString()}\t${prefix}${copyText(s.workloadId)}\t${s.kind}\t${batchColumns}\t${copyNumber(s.cpuCores)}\t${copyNumber(s.cpuRatio)}\t${copyNumber(s.memUsedBytes)}\t${copyNumber(s.memTotalBytes)}\t${copyNumber(s.netRxBps)}\t${copyNumber(s.netTxBps)}\t${copyNumber(s.diskReadBps)}\t${copyNumber(s.diskWriteBps)}\t${copyNumber(s.load1)}\n`;
+      if (s.ts !== lastTs) {
+        lastTs = s.ts;
+        tsText = new Date(s.ts).toISOString();
+      }
+      yield `${tsText}\t${host}\t${copyText(s.workloadId)}\t${s.kind}\t${batchColumns}\t${copyNumber(s.cpuCores)}\t${copyNumber(s.cpuRatio)}\t${copyNumber(s.memUsedBytes)}\t${copyNumber(s.memTotalBytes)}\t${copyNumber(s.netRxBps)}\t${copyNumber(s.netTxBps)}\t${copyNumber(s.diskReadBps)}\t${copyNumber(s.diskWriteBps)}\t${copyNumber(s.load1)}\n`;
     }
   }
 }

@@ -96,4 +96,68 @@ describe("group-committing sample writer", () => {
     expect(await rowsOf(good.agentId)).toEqual([[1, 3]]);
     expect(await rowsOf(bad.agentId)).toEqual([]);
   });
+
+  it("commits one link's pipelined batches in seq order, sharing a group when they fit", async () => {
+    const writer = createSampleWriter(db.pool, { concurrency: 3, maxGroupSamples: 6 });
+    const a = { agentId: randomUUID(), hostId: randomUUID() };
+    const stream = {};
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((seq) => writer.write(batch(a.agentId, a.hostId, seq), stream).then(() => order.push(seq))),
+    );
+    // Three groups could run at once, yet no batch of the agent committed before an earlier one.
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect((await rowsOf(a.agentId)).map(([seq]) => seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("never commits a link's batches past one that failed, and refuses the link's later writes", async () => {
+    // One batch per group, one group at a time: the failure is the second group's alone.
+    const writer = createSampleWriter(db.pool, { concurrency: 1, maxGroupSamples: 3 });
+    const a = { agentId: randomUUID(), hostId: randomUUID() };
+    const other = { agentId: randomUUID(), hostId: randomUUID() };
+    const stream = {};
+    const poisoned = batch(a.agentId, a.hostId, 2);
+    // Passes checkSamples, but PostgreSQL refuses a NUL in text: the group's transaction fails.
+    (poisoned.samples[1] as MetricSample).workloadId = "c\u0000x";
+    const results = await Promise.allSettled([
+      writer.write(batch(a.agentId, a.hostId, 1), stream),
+      writer.write(poisoned, stream),
+      writer.write(batch(a.agentId, a.hostId, 3), stream),
+      writer.write(batch(other.agentId, other.hostId, 1), {}),
+      writer.write(batch(a.agentId, a.hostId, 4), stream),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled", "rejected"]);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/0x00/);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/earlier batch of this link failed/);
+    await expect(writer.write(batch(a.agentId, a.hostId, 5), stream)).rejects.toThrow(/earlier batch/);
+    expect(await rowsOf(a.agentId)).toEqual([[1, 3]]);
+    expect(await lastCommittedSeq(db.pool, a.agentId)).toBe(1);
+    expect(await rowsOf(other.agentId)).toEqual([[1, 3]]);
+    // A new link (the agent reconnected) resends from welcome.lastSeq + 1 and is stored.
+    await writer.write(batch(a.agentId, a.hostId, 2), {});
+    expect((await rowsOf(a.agentId)).map(([seq]) => seq)).toEqual([1, 2]);
+  });
+
+  it("refuses a batch with a number out of REAL range alone, and the rest of its link with it", async () => {
+    const writer = createSampleWriter(db.pool);
+    const a = { agentId: randomUUID(), hostId: randomUUID() };
+    const other = { agentId: randomUUID(), hostId: randomUUID() };
+    const stream = {};
+    const huge = batch(a.agentId, a.hostId, 2);
+    (huge.samples[0] as MetricSample).cpuCores = 1e300;
+    const tiny = batch(other.agentId, other.hostId, 2);
+    (tiny.samples[1] as MetricSample).netRxBps = 1e-50;
+    const results = await Promise.allSettled([
+      writer.write(batch(a.agentId, a.hostId, 1), stream),
+      writer.write(batch(other.agentId, other.hostId, 1), {}),
+      writer.write(huge, stream),
+      writer.write(batch(a.agentId, a.hostId, 3), stream),
+      writer.write(tiny, {}),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected", "rejected"]);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/cpuCores 1e\+300 is out of range/);
+    expect(String((results[4] as PromiseRejectedResult).reason)).toMatch(/netRxBps 1e-50 is out of range/);
+    expect(await rowsOf(a.agentId)).toEqual([[1, 3]]);
+    expect(await rowsOf(other.agentId)).toEqual([[1, 3]]);
+  });
 });

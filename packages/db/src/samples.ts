@@ -94,12 +94,29 @@ export async function storeMetricBatch(pool: pg.Pool, batch: MetricBatch): Promi
 
 const KINDS = new Set(["host", "vm", "container"]);
 
-/** Throws on a sample the table would refuse: an unknown kind, or a kind/workloadId mismatch. */
+/** The metrics stored in REAL (float4) columns; the others are DOUBLE PRECISION. */
+const REAL_FIELDS = ["cpuCores", "cpuRatio", "netRxBps", "netTxBps", "diskReadBps", "diskWriteBps", "load1"] as const;
+
+/** PostgreSQL refuses a REAL input that overflows to infinity or underflows to zero. */
+function fitsReal(value: number | null | undefined): boolean {
+  if (value === null || value === undefined || !Number.isFinite(value)) return true;
+  const single = Math.fround(value);
+  return Number.isFinite(single) && (single !== 0 || value === 0);
+}
+
+/**
+ * Throws on a sample the table would refuse: an unknown kind, a kind/workloadId mismatch, or a
+ * number out of range for its REAL column. Caught before the batch joins a group, such a batch
+ * fails alone instead of failing every other agent's batch in the same transaction.
+ */
 export function checkSamples(samples: readonly MetricSample[]): void {
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i] as MetricSample;
     if (!KINDS.has(s.kind) || (s.kind === "host") !== (s.workloadId === null)) {
       throw new TypeError(`sample ${i}: kind "${s.kind}" with workloadId ${JSON.stringify(s.workloadId)}`);
+    }
+    for (const field of REAL_FIELDS) {
+      if (!fitsReal(s[field])) throw new RangeError(`sample ${i}: ${field} ${s[field]} is out of range for a REAL`);
     }
   }
 }

@@ -1,7 +1,7 @@
 // CPU seconds spent by the parts of the ingest benchmark, read from /proc: the server process,
 // this process (the load generator, or the COPY client) and PostgreSQL (postmaster + backends).
 import { readdirSync, readFileSync } from "node:fs";
-import { readProcess } from "./proc-usage.js";
+import { CLOCK_TICKS, readProcess } from "./proc-usage.js";
 
 export interface CpuSplit {
   server: number;
@@ -9,15 +9,21 @@ export interface CpuSplit {
   postgres: number;
 }
 
-function parentOf(pid: number): number | null {
+/** Fields of /proc/PID/stat after the command name (which may hold spaces and parentheses). */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
 }
 
+/**
+ * The postmaster's own CPU, its exited children's (cutime + cstime: backends that ended, e.g. an
+ * idle pool client closed mid-run, which a sum over live processes would lose and so could even
+ * go down), and its live children's.
+ */
 function postgresSeconds(dataDir: string): number {
   const pids = readdirSync("/proc")
     .filter((n) => /^\d+$/.test(n))
@@ -30,12 +36,15 @@ function postgresSeconds(dataDir: string): number {
       return false;
     }
   });
-  if (postmaster === undefined) return Number.NaN;
-  let total = 0;
+  const own = postmaster === undefined ? null : statFields(postmaster);
+  if (!own) return Number.NaN;
+  // utime, stime, cutime, cstime are fields 14-17 of stat, 11-14 here.
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
   for (const pid of pids) {
-    if (pid === postmaster || parentOf(pid) === postmaster) total += readProcess(pid)?.cpuSeconds ?? 0;
+    const f = pid === postmaster ? null : statFields(pid);
+    if (f && Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
   }
-  return total;
+  return ticks / CLOCK_TICKS;
 }
 
 export function readCpuSplit(serverPid: number | undefined, dataDir: string): CpuSplit {

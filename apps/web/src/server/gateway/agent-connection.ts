@@ -4,7 +4,7 @@
  * queue, so an agent's batches are stored and acknowledged strictly in order.
  * Nothing an agent sends may throw out of here: every handler is wrapped.
  */
-import type { SampleWriter } from "@flotilla/db";
+import { type BatchStream, checkSamples, type SampleWriter, type StoreResult } from "@flotilla/db";
 import {
   type AgentFrame,
   CloseCode,
@@ -36,6 +36,8 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const MAX_INVALID_IN_A_ROW = 20;
 /** Frames waiting for the database before we stop reading from the socket. */
 const MAX_QUEUED_FRAMES = 32;
+/** Metrics batches of one link handed to the writer and not yet acked. */
+const MAX_PIPELINED_BATCHES = 8;
 /** Close code for "the server could not store your data; reconnect and resend". */
 const CLOSE_INTERNAL_ERROR = 1011;
 
@@ -102,6 +104,15 @@ export class AgentConnection implements AgentLink {
   private queued = 0;
   /** After a failed metrics write nothing more is stored on this link, so seqs stay in order. */
   private halted = false;
+  /**
+   * Metrics batches are handed to the writer as they arrive (up to MAX_PIPELINED_BATCHES not yet
+   * acked), so one agent's backlog shares transactions and its acks leave together; the writer
+   * keeps their commits in seq order on this stream, and `acks` sends the acks in frame order.
+   */
+  private readonly stream: BatchStream = {};
+  private acks: Promise<void> = SETTLED;
+  private unacked = 0;
+  private corked = false;
   /** From hello: only what later frames need (the whole frame is memory kept for nothing). */
   private hello: { bootId: string; intervalMs: number } | null = null;
   private memoryCapacity = 0;
@@ -139,9 +150,9 @@ export class AgentConnection implements AgentLink {
     return this.phase !== "closed";
   }
 
-  /** Resolves when every frame received so far has been handled. */
+  /** Resolves when every frame received so far has been handled (metrics: acked or failed). */
   drained(): Promise<void> {
-    return this.queue;
+    return this.queue.then(() => this.acks);
   }
 
   /** False when the socket is not open and the frame was dropped. */
@@ -243,6 +254,8 @@ export class AgentConnection implements AgentLink {
     if (this.queued > MAX_QUEUED_FRAMES && !this.ws.isPaused) this.ws.pause();
     this.queue = this.queue.then(async () => {
       try {
+        // Other frames still see every earlier metrics batch stored, as before pipelining.
+        if (label !== "metrics") await this.acks;
         await work();
       } catch (err) {
         this.onHandlerError(label, err);
@@ -299,21 +312,64 @@ export class AgentConnection implements AgentLink {
       );
   }
 
+  /** Hands the batch to the writer in frame order; its ack follows in `acks` (see `stream`). */
   private async onMetrics(frame: MetricsFrame) {
     if (this.halted || !this.hello) return;
+    if (this.unacked >= MAX_PIPELINED_BATCHES) await this.acks;
+    if (this.halted) return;
     const batch = toMetricBatch(frame, {
       agentId: this.agentId,
       hostId: this.identity.hostId,
       bootId: this.hello.bootId,
     });
-    let duplicate: boolean;
-    const started = performance.now();
     try {
-      ({ duplicate } = await this.deps.writer.write(batch));
-      const seconds = (performance.now() - started) / 1000;
-      this.deps.ingest.batch(duplicate ? "duplicate" : "stored", seconds, batch.samples.length);
+      checkSamples(batch.samples);
     } catch (err) {
-      this.deps.ingest.batch("failed", 0, batch.samples.length);
+      // Valid JSON the table cannot hold (a rate beyond REAL's range): refused by seq, so the
+      // agent drops that one batch instead of resending it forever, and the link goes on.
+      return this.onInvalid(`metrics batch ${frame.seq}: ${(err as Error).message}`, String(frame.seq));
+    }
+    const started = performance.now();
+    const stored = this.deps.writer.write(batch, this.stream);
+    // Handled in `acks` (not left unobserved meanwhile): a rejection is not "unhandled".
+    stored.catch(() => {});
+    this.unacked += 1;
+    this.acks = this.acks.then(async () => {
+      try {
+        await this.afterStore(frame, batch.samples.length, stored, started);
+      } catch (err) {
+        this.onHandlerError("metrics", err);
+      } finally {
+        this.unacked -= 1;
+      }
+    });
+  }
+
+  /**
+   * Batches committed together are acked in one go: holding the socket's writes until the next
+   * tick sends those acks in one write (syscall) instead of one each. `_socket` is ws's net.Socket.
+   */
+  private corkUntilNextTick() {
+    const socket = (this.ws as WebSocket & { _socket?: import("node:net").Socket })._socket;
+    if (this.corked || !socket || this.ws.readyState !== this.ws.OPEN) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
+  }
+
+  private async afterStore(frame: MetricsFrame, samples: number, stored: Promise<StoreResult>, started: number) {
+    let duplicate: boolean;
+    try {
+      ({ duplicate } = await stored);
+      const seconds = (performance.now() - started) / 1000;
+      this.deps.ingest.batch(duplicate ? "duplicate" : "stored", seconds, samples);
+    } catch (err) {
+      this.deps.ingest.batch("failed", 0, samples);
+      // Later batches of this link fail with it (the writer refuses them): report the first only.
+      if (this.halted) return;
       // Without this batch committed, later ones must not be stored either (the agent trusts
       // welcome.lastSeq as "everything up to here"): stop, and let the agent reconnect and resend.
       this.halted = true;
@@ -322,6 +378,7 @@ export class AgentConnection implements AgentLink {
       this.close(CLOSE_INTERNAL_ERROR, "metrics storage failed");
       return;
     }
+    this.corkUntilNextTick();
     this.send({ type: "ack", seq: frame.seq, duplicate });
     if (duplicate) return;
     this.deps.seen.note(this.identity.hostId);

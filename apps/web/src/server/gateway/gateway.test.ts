@@ -234,6 +234,52 @@ describe("agent WebSocket", () => {
     again.ws.close();
   });
 
+  it("acks batches sent back to back in frame order, a resend among them as a duplicate", async () => {
+    const credential = await enrolledAgent();
+    const agent = await greeted(credential);
+    const ts = Date.now() - 1_000;
+    for (const seq of [1, 2, 3, 2, 4, 5]) agent.send(metrics(seq, ts + seq));
+    const acks = [];
+    for (let i = 0; i < 6; i++) acks.push(await agent.next("ack"));
+    expect(acks.map((a) => [a.type === "ack" && a.seq, a.type === "ack" && a.duplicate])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [2, true],
+      [4, false],
+      [5, false],
+    ]);
+    const { rows } = await t.db.pool.query<{ seq: string }>(
+      "SELECT DISTINCT seq::text FROM samples WHERE host_id = $1 ORDER BY 1",
+      [credential.hostId],
+    );
+    expect(rows.map((r) => Number(r.seq))).toEqual([1, 2, 3, 4, 5]);
+    agent.ws.close();
+    await agent.closed;
+  });
+
+  it("refuses a batch the table cannot hold by its seq, and stores the batches around it", async () => {
+    const credential = await enrolledAgent();
+    const agent = await greeted(credential);
+    const ts = Date.now() - 1_000;
+    const unstorable = metrics(2, ts + 2);
+    // Valid for the protocol, but out of range for PostgreSQL's REAL column.
+    (unstorable.samples[0] as { cpuCores: number }).cpuCores = 1e300;
+    agent.send(metrics(1, ts + 1));
+    agent.send(unstorable);
+    agent.send(metrics(3, ts + 3));
+    expect(await agent.next("error")).toMatchObject({ code: "invalid_frame", ref: "2" });
+    expect(await agent.next("ack")).toMatchObject({ seq: 1, duplicate: false });
+    expect(await agent.next("ack")).toMatchObject({ seq: 3, duplicate: false });
+    const { rows } = await t.db.pool.query<{ seq: string }>(
+      "SELECT DISTINCT seq::text FROM samples WHERE host_id = $1 ORDER BY 1",
+      [credential.hostId],
+    );
+    expect(rows.map((r) => Number(r.seq))).toEqual([1, 3]);
+    agent.ws.close();
+    await agent.closed;
+  });
+
   it("records inventory: workloads, removals and state changes", async () => {
     const credential = await enrolledAgent();
     const agent = await greeted(credential);

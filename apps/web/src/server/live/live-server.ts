@@ -45,8 +45,27 @@ function aloneSkipsBroadcasts(factory: AdapterFactory): AdapterFactory {
     const publish = cluster.doPublish.bind(adapter);
     cluster.doPublish = (message) =>
       message.type === BROADCAST_MESSAGE && cluster.nodesMap.size === 0 ? Promise.resolve("") : publish(message);
+    // Alone and with no local browser in any target room, a broadcast reaches no one: skip it
+    // before the adapter encodes the packet (per agent batch, that encoding was ~10% of ingest CPU).
+    const broadcast = adapter.broadcast.bind(adapter);
+    adapter.broadcast = (packet, opts) => {
+      if (cluster.nodesMap.size === 0 && !reachesLocalSocket(adapter, opts.rooms)) return SKIPPED;
+      return broadcast(packet, opts);
+    };
     return adapter;
   } as AdapterFactory;
+}
+
+const SKIPPED: Promise<void> = Promise.resolve();
+
+/** Whether any socket of this node is in one of the rooms (all sockets when no room is named). */
+function reachesLocalSocket(
+  adapter: { rooms: Map<string, Set<string>>; sids: Map<string, unknown> },
+  rooms: Set<string>,
+) {
+  if (rooms.size === 0) return adapter.sids.size > 0;
+  for (const room of rooms) if ((adapter.rooms.get(room)?.size ?? 0) > 0) return true;
+  return false;
 }
 
 interface SocketData {
