@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../env.js";
 import { createJobQueue } from "../jobs/queue.js";
 import { silentPublisher } from "../live/publisher.js";
-import { enrolledHost, signIn } from "../testing/commands.js";
+import { enrolledHost, onlineAgent, signIn } from "../testing/commands.js";
 import { silentLogger, startTestServer, type TestServer } from "../testing/test-server.js";
 import type { TrpcSession } from "../testing/trpc-client.js";
 import { verifyWebhook } from "../webhooks/signing.js";
@@ -93,6 +93,42 @@ describe("rule kinds", () => {
     await t.prisma.host.update({ where: { id: host.hostId }, data: { status: "offline" } });
     await waitFor("host offline", () => openAlert(offline).then((a) => a?.state === "firing"));
     await waitFor("missing resolved", () => openAlert(missing).then((a) => a === null));
+  });
+
+  it("notices a running workload whose data stopped, and not a stopped one", async () => {
+    const host = await enrolledHost(t);
+    const agent = await onlineAgent(t, host);
+    const workload = (name: string, state: string) =>
+      t.prisma.workload.create({
+        data: { hostId: host.hostId, externalId: `${name}-id`, kind: "container", driver: "docker", name, state },
+      });
+    await workload("web", "running");
+    await workload("idle", "exited");
+    const missing = await rule({
+      name: "no container cpu",
+      kind: "metric_missing",
+      metric: "cpu",
+      target: "workload",
+      scope: { hostIds: [host.hostId] },
+    });
+    const web = `${host.hostId}/web-id`;
+    const firing = await waitFor("web's cpu missing", () =>
+      openAlert(missing, web).then((a) => a?.state === "firing" && a),
+    );
+    expect(firing.summary).toMatch(/no cpu data from web on /);
+    expect(await openAlert(missing, `${host.hostId}/idle-id`)).toBeNull();
+    // Its data comes back: the alert resolves.
+    const sample = { cpuCores: 0.2, memUsedBytes: 1e6, netRxBps: 0, netTxBps: 0, diskReadBps: 0, diskWriteBps: 0 };
+    let seq = 1;
+    await waitFor("web's data back", async () => {
+      agent.send({
+        type: "metrics",
+        seq: seq++,
+        samples: [{ ts: Date.now(), target: { kind: "container", id: "web-id" }, ...sample }],
+      });
+      return (await openAlert(missing, web)) === null;
+    });
+    agent.ws.close();
   });
 
   it("fires on a failed command, an exited container and a restart loop", async () => {

@@ -33,12 +33,13 @@ export async function metricObservations(
     ).map((s) => [s.hostId, s as SampleRow]),
   );
   const observations: Observation[] = [];
-  const workloadRules = metricRules.filter((r) => r.kind === "metric_threshold" && r.target === "workload");
+  const workloadRules = metricRules.filter((r) => r.target === "workload");
   for (const host of covered) {
     const sample = latest.get(host.id);
     const fresh = sample && sample.ts >= now - freshFor(host) ? sample : undefined;
     for (const rule of metricRules) {
       if (rule.orgId !== host.orgId || !ruleCoversHost(rule, host) || !rule.metric) continue;
+      if (rule.target === "workload") continue;
       if (rule.kind === "metric_missing") {
         const value = fresh ? metricValue(rule.metric, fresh, host) : null;
         observations.push({
@@ -50,7 +51,12 @@ export async function metricObservations(
           // Kept apart from "host offline": a host that is not online is not missing data.
           breaching: host.status === "online" && value === null,
           value: null,
-          values: { host: host.name, metric: rule.metric, for: `${Math.round(freshFor(host) / 1000)} s` },
+          values: {
+            host: host.name,
+            target: host.name,
+            metric: rule.metric,
+            for: `${Math.round(freshFor(host) / 1000)} s`,
+          },
         });
       } else if (rule.target === "host" && fresh) {
         observations.push(thresholdObservation(rule, host, fresh, host.name, host.id, {}));
@@ -95,17 +101,20 @@ async function workloadObservations(
   const scoped = hosts.filter((h) => rules.some((r) => r.orgId === h.orgId && ruleCoversHost(r, h)));
   const workloads = await deps.prisma.workload.findMany({
     where: { hostId: { in: scoped.map((h) => h.id) }, removedAt: null },
-    select: { hostId: true, externalId: true, name: true, memoryBytes: true },
+    select: { hostId: true, externalId: true, name: true, memoryBytes: true, state: true },
   });
   const byKey = new Map(workloads.map((w) => [`${w.hostId}/${w.externalId}`, w]));
+  const thresholds = rules.filter((r) => r.kind === "metric_threshold");
+  const missing = rules.filter((r) => r.kind === "metric_missing");
   const observations: Observation[] = [];
   for (const host of scoped) {
     const samples = await latestWorkloadSamples(deps.pool, host.id, { now, maxAgeSeconds: freshFor(host) / 1000 });
+    if (missing.length > 0) observations.push(...missingWorkloadData(missing, host, workloads, samples as SampleRow[]));
     for (const s of samples) {
       const w = byKey.get(`${host.id}/${s.workloadId}`);
       if (!w) continue;
       const capacity = { cpuCores: host.cpuCores, memoryBytes: Number(w.memoryBytes ?? 0) };
-      for (const rule of rules) {
+      for (const rule of thresholds) {
         if (rule.orgId !== host.orgId || !ruleCoversHost(rule, host)) continue;
         observations.push(
           thresholdObservation(
@@ -119,6 +128,47 @@ async function workloadObservations(
           ),
         );
       }
+    }
+  }
+  return observations;
+}
+
+/**
+ * "Metric missing" for workloads: a running workload on an online host whose samples of the
+ * metric stopped (its stats stream broke, the driver lost it). Stopped workloads report nothing
+ * and are not missing data; neither are the workloads of a host that is offline.
+ */
+function missingWorkloadData(
+  rules: AlertRuleData[],
+  host: HostInfo,
+  workloads: Array<{ hostId: string; externalId: string; name: string; memoryBytes: bigint | null; state: string }>,
+  freshSamples: SampleRow[],
+): Observation[] {
+  const fresh = new Map(freshSamples.map((s) => [s.workloadId, s]));
+  const observations: Observation[] = [];
+  for (const w of workloads) {
+    if (w.hostId !== host.id) continue;
+    const sample = fresh.get(w.externalId);
+    const capacity = { cpuCores: host.cpuCores, memoryBytes: Number(w.memoryBytes ?? 0) };
+    for (const rule of rules) {
+      if (rule.orgId !== host.orgId || !ruleCoversHost(rule, host) || !rule.metric) continue;
+      const value = sample ? metricValue(rule.metric, sample, capacity) : null;
+      observations.push({
+        rule,
+        subject: `${host.id}/${w.externalId}`,
+        hostId: host.id,
+        teamId: host.teamId,
+        labels: alertLabels(host, { workload: w.name }),
+        breaching: host.status === "online" && w.state === "running" && value === null,
+        value: null,
+        values: {
+          host: host.name,
+          target: `${w.name} on ${host.name}`,
+          workload: w.name,
+          metric: rule.metric,
+          for: `${Math.round(freshFor(host) / 1000)} s`,
+        },
+      });
     }
   }
   return observations;

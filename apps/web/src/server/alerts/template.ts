@@ -27,7 +27,7 @@ function trim(value: number): string {
 
 export const DEFAULT_DESCRIPTIONS: Record<string, string> = {
   metric_threshold: "{{rule}}: {{metric}} on {{target}} is {{value}}{{unit}} ({{comparator}} {{threshold}}{{unit}})",
-  metric_missing: "{{rule}}: no {{metric}} data from {{host}} for {{for}}",
+  metric_missing: "{{rule}}: no {{metric}} data from {{target}} for {{for}}",
   host_offline: "{{rule}}: {{host}} is offline",
   command_failed: "{{rule}}: command {{command}} on {{host}} {{outcome}}",
   migration_failed: "{{rule}}: migration of {{workload}} from {{host}} failed: {{error}}",

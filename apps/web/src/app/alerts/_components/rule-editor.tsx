@@ -148,31 +148,31 @@ export function RuleEditor({ editing, onDone }: { editing?: EditableRule; onDone
                 onChange={(e) => setLabels(e.target.value)}
               />
             </div>
+            {kind === "metric_threshold" || kind === "metric_missing" ? (
+              <div className="space-y-1">
+                <Label htmlFor={field("target")}>Applies to</Label>
+                <Select
+                  id={field("target")}
+                  value={target}
+                  onChange={(e) => setTarget(e.target.value as typeof target)}
+                >
+                  <option value="host">Hosts</option>
+                  <option value="workload">{kind === "metric_missing" ? "Running workloads" : "Workloads"}</option>
+                </Select>
+              </div>
+            ) : null}
             {kind === "metric_threshold" ? (
-              <>
-                <div className="space-y-1">
-                  <Label htmlFor={field("target")}>Applies to</Label>
-                  <Select
-                    id={field("target")}
-                    value={target}
-                    onChange={(e) => setTarget(e.target.value as typeof target)}
-                  >
-                    <option value="host">Hosts</option>
-                    <option value="workload">Workloads</option>
-                  </Select>
-                </div>
-                <div className="space-y-1">
-                  <Label htmlFor={field("comparator")}>Condition</Label>
-                  <Select
-                    id={field("comparator")}
-                    value={comparator}
-                    onChange={(e) => setComparator(e.target.value as typeof comparator)}
-                  >
-                    <option value="above">Above</option>
-                    <option value="below">Below</option>
-                  </Select>
-                </div>
-              </>
+              <div className="space-y-1">
+                <Label htmlFor={field("comparator")}>Condition</Label>
+                <Select
+                  id={field("comparator")}
+                  value={comparator}
+                  onChange={(e) => setComparator(e.target.value as typeof comparator)}
+                >
+                  <option value="above">Above</option>
+                  <option value="below">Below</option>
+                </Select>
+              </div>
             ) : null}
             {kind === "metric_threshold" || kind === "metric_missing" ? (
               <div className="space-y-1">
