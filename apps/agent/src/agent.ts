@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import {
   type InventoryFrame,
   PROTOCOL_VERSION,
+  plainlyValidSample,
   type Sample,
   sampleSchema,
   type WelcomeFrame,
@@ -21,7 +22,6 @@ import type { AgentError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
 import { InventorySync } from "./inventory-sync.js";
 import type { Logger } from "./logger.js";
-import { plainlyValidSample } from "./sample-check.js";
 import { gatewayUrl } from "./server-url.js";
 import type { Credentials } from "./state/credentials.js";
 import { ensurePrivateDir } from "./state/files.js";

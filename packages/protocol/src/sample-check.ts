@@ -1,10 +1,12 @@
 /**
  * A check every tick can afford for each sample: zod's parse builds a copy of each sample and
  * was ~30 % of the agent's allocations at 50 containers (an inspector allocation profile in the
- * resource benchmark). It accepts only what the protocol's sampleSchema accepts, and is never
- * the last word: a sample it does not pass goes to the schema (agent.ts).
+ * resource benchmark), and a large part of the gateway's CPU per metrics frame. It accepts only
+ * what the protocol's sampleSchema accepts, and is never the last word: a sample or frame it does
+ * not pass goes to the schema (the agent's tick, decodeAgentFrame).
  */
-import type { Sample } from "@flotilla/protocol";
+import type { Sample } from "./common.js";
+import { MAX_SAMPLES_PER_BATCH } from "./frames.js";
 
 const REQUIRED_RATES = ["cpuCores", "memUsedBytes", "netRxBps", "netTxBps", "diskReadBps", "diskWriteBps"] as const;
 const OPTIONAL_RATES = ["memTotalBytes", "load1"] as const;
@@ -24,4 +26,18 @@ export function plainlyValidSample(sample: Sample): boolean {
   for (const field of OPTIONAL_RATES) if (sample[field] !== undefined && !isRate(sample[field])) return false;
   const ratio = sample.cpuRatio;
   return ratio === undefined || (isRate(ratio) && ratio <= 1);
+}
+
+/**
+ * True only for a metrics frame metricsFrameSchema accepts (its samples unchanged by parsing:
+ * the schema's optional fields have no defaults); false says "ask the schema".
+ */
+export function plainlyValidMetricsFrame(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const frame = value as { type?: unknown; seq?: unknown; samples?: unknown };
+  if (frame.type !== "metrics" || !Number.isSafeInteger(frame.seq) || (frame.seq as number) <= 0) return false;
+  const samples = frame.samples;
+  if (!Array.isArray(samples) || samples.length < 1 || samples.length > MAX_SAMPLES_PER_BATCH) return false;
+  for (const s of samples) if (typeof s !== "object" || s === null || !plainlyValidSample(s as Sample)) return false;
+  return true;
 }

@@ -1,6 +1,8 @@
-import { type Sample, sampleSchema } from "@flotilla/protocol";
 import { describe, expect, it } from "vitest";
-import { plainlyValidSample } from "./sample-check.js";
+import { decodeAgentFrame } from "./codec.js";
+import { type Sample, sampleSchema } from "./common.js";
+import { MAX_SAMPLES_PER_BATCH, metricsFrameSchema } from "./frames.js";
+import { plainlyValidMetricsFrame, plainlyValidSample } from "./sample-check.js";
 
 const host: Sample = {
   ts: 1_700_000_000_000,
@@ -89,5 +91,48 @@ describe("plainlyValidSample", () => {
     // Both ways: the fast check does take many of these (it is not a check that refuses everything).
     expect(passed).toBeGreaterThan(cases.length / 4);
     expect(passed).toBeLessThan(cases.length);
+  });
+});
+
+describe("plainlyValidMetricsFrame", () => {
+  const frame = { type: "metrics", seq: 7, samples: [host, container] };
+
+  it("never passes a frame the schema refuses, and decoding through it gives the schema's frame", () => {
+    const many = Array.from({ length: MAX_SAMPLES_PER_BATCH + 1 }, () => container);
+    const cases: unknown[] = [
+      frame,
+      { ...frame, seq: 0 },
+      { ...frame, seq: -1 },
+      { ...frame, seq: 1.5 },
+      { ...frame, seq: 2 ** 53 },
+      { ...frame, seq: "7" },
+      { ...frame, type: "event" },
+      { ...frame, samples: [] },
+      { ...frame, samples: many },
+      { ...frame, samples: many.slice(1) },
+      { ...frame, samples: "x" },
+      { ...frame, samples: [host, null] },
+      { ...frame, samples: [host, { ...container, cpuCores: -1 }] },
+      { ...frame, samples: [{ ...host, cpuRatio: 1.01 }] },
+      { type: "metrics", seq: 7 },
+      null,
+      [],
+    ];
+    let passed = 0;
+    for (const value of cases) {
+      if (!plainlyValidMetricsFrame(value)) continue;
+      passed++;
+      const parsed = metricsFrameSchema.safeParse(value);
+      expect(parsed.success, JSON.stringify(value).slice(0, 200)).toBe(true);
+      const decoded = decodeAgentFrame(JSON.stringify(value));
+      expect(decoded).toEqual({ ok: true, frame: parsed.data });
+    }
+    expect(passed).toBe(2);
+  });
+
+  it("leaves a frame it does not pass to the schema, whose error names the batch", () => {
+    const bad = decodeAgentFrame(JSON.stringify({ ...frame, samples: [{ ...host, cpuCores: -1 }] }));
+    expect(bad).toMatchObject({ ok: false, error: { code: "invalid_frame", ref: "7" } });
+    if (!bad.ok) expect(bad.error.message).toMatch(/samples\.0\.cpuCores/);
   });
 });
