@@ -7,7 +7,7 @@ const DAY_MS = 86_400_000;
 /** The tables partitioned by day: a fixed list, because names are inlined into DDL. */
 export type PartitionedSampleTable = "samples" | "samples_1m";
 /** Serialises partition maintenance when several server nodes run the job at the same time. */
-const PARTITION_LOCK_KEY = 72707370;
+export const PARTITION_LOCK_KEY = 72707370;
 
 export interface EnsurePartitionsOptions {
   /** Future days to prepare beyond today (UTC). */

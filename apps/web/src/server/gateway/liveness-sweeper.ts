@@ -1,17 +1,21 @@
 /**
- * Background upkeep for the gateway: marks silent hosts offline (and tells browsers), and
- * keeps the daily samples partitions created ahead of time.
+ * Background upkeep for the gateway: marks silent hosts offline (and tells browsers), and makes
+ * sure at start that today's samples partitions exist. Later days are the hourly
+ * metrics-retention job's (one node runs it), so no node keeps its own timer for them.
  */
 import { ensureSamplePartitions } from "@flotilla/db";
 import { markSilentHostsOffline } from "../fleet/host-liveness.js";
 import type { Services } from "../services.js";
 
 const SWEEP_EVERY_MS = 5_000;
-const PARTITIONS_EVERY_MS = 6 * 3_600_000;
 const PARTITION_DAYS_AHEAD = 3;
 
 export interface LivenessSweeper {
-  /** Runs the partition job once before resolving, so the first day's inserts have a partition. */
+  /**
+   * Makes the coming days' partitions before resolving, so the first inserts have one. Never
+   * fatal: another node may hold the partitions lock longer than the wait (moving a backlog out
+   * of the default partition), and rows that arrive meanwhile land in the default partition.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
   sweepOnce(): Promise<number>;
@@ -52,9 +56,10 @@ export function createLivenessSweeper(
   return {
     sweepOnce,
     async start() {
-      await preparePartitions();
+      await preparePartitions().catch((err: unknown) =>
+        log.warn({ err }, "samples partitions not prepared at start; the hourly retention job makes them"),
+      );
       timers.push(setInterval(() => schedule("sweep", sweepOnce), options.sweepEveryMs ?? SWEEP_EVERY_MS));
-      timers.push(setInterval(() => schedule("partitions", preparePartitions), PARTITIONS_EVERY_MS));
       for (const t of timers) t.unref();
     },
     async stop() {
