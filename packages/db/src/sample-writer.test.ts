@@ -160,4 +160,19 @@ describe("group-committing sample writer", () => {
     expect(await rowsOf(a.agentId)).toEqual([[1, 3]]);
     expect(await rowsOf(other.agentId)).toEqual([[1, 3]]);
   });
+
+  it("refuses a batch from a clock beyond any Date alone, without failing the batches it would share a COPY with", async () => {
+    const writer = createSampleWriter(db.pool);
+    const a = { agentId: randomUUID(), hostId: randomUUID() };
+    const other = { agentId: randomUUID(), hostId: randomUUID() };
+    const broken = batch(a.agentId, a.hostId, 1);
+    (broken.samples[0] as MetricSample).ts = 8.7e15;
+    const results = await Promise.allSettled([
+      writer.write(broken, {}),
+      writer.write(batch(other.agentId, other.hostId, 1), {}),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
+    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/ts 8700000000000000 is not a time/);
+    expect(await rowsOf(other.agentId)).toEqual([[1, 3]]);
+  });
 });

@@ -109,12 +109,18 @@ function fitsReal(value: number | null | undefined): boolean {
  * number out of range for its REAL column. Caught before the batch joins a group, such a batch
  * fails alone instead of failing every other agent's batch in the same transaction.
  */
+/** new Date(ms) holds up to this (year 275760). */
+const MAX_DATE_MS = 8_640_000_000_000_000;
+
 export function checkSamples(samples: readonly MetricSample[]): void {
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i] as MetricSample;
     if (!KINDS.has(s.kind) || (s.kind === "host") !== (s.workloadId === null)) {
       throw new TypeError(`sample ${i}: kind "${s.kind}" with workloadId ${JSON.stringify(s.workloadId)}`);
     }
+    // A time no Date can hold would throw while the group's COPY is written, failing every batch in it.
+    if (!Number.isSafeInteger(s.ts) || s.ts < 0 || s.ts > MAX_DATE_MS)
+      throw new RangeError(`sample ${i}: ts ${s.ts} is not a time (milliseconds since 1970 up to year 275760)`);
     for (const field of REAL_FIELDS) {
       if (!fitsReal(s[field])) throw new RangeError(`sample ${i}: ${field} ${s[field]} is out of range for a REAL`);
     }

@@ -1,8 +1,10 @@
 /** Building blocks shared by the frames in both directions. */
 import { z } from "zod";
 
+/** The latest time a JavaScript Date can hold (year 275760): later is a broken clock, not a time. */
+export const MAX_TIMESTAMP_MS = 8_640_000_000_000_000;
 /** Milliseconds since the Unix epoch (UTC). */
-export const timestampSchema = z.number().int().nonnegative();
+export const timestampSchema = z.number().int().nonnegative().max(MAX_TIMESTAMP_MS);
 export const idSchema = z.string().min(1).max(200);
 
 export const workloadKindSchema = z.enum(["vm", "container"]);

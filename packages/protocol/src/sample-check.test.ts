@@ -38,6 +38,8 @@ const oddValues: unknown[] = [
   1,
   1.5,
   2 ** 53,
+  8.64e15,
+  8.64e15 + 1,
   1e300,
   Number.NaN,
   Infinity,

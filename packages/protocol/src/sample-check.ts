@@ -5,7 +5,7 @@
  * what the protocol's sampleSchema accepts, and is never the last word: a sample or frame it does
  * not pass goes to the schema (the agent's tick, decodeAgentFrame).
  */
-import type { Sample } from "./common.js";
+import { MAX_TIMESTAMP_MS, type Sample } from "./common.js";
 import { MAX_SAMPLES_PER_BATCH } from "./frames.js";
 
 const REQUIRED_RATES = ["cpuCores", "memUsedBytes", "netRxBps", "netTxBps", "diskReadBps", "diskWriteBps"] as const;
@@ -15,7 +15,7 @@ const isRate = (value: unknown): boolean => typeof value === "number" && Number.
 
 /** True only for a sample sampleSchema accepts; false says "ask the schema", not "invalid". */
 export function plainlyValidSample(sample: Sample): boolean {
-  if (!Number.isSafeInteger(sample.ts) || sample.ts < 0) return false;
+  if (!Number.isSafeInteger(sample.ts) || sample.ts < 0 || sample.ts > MAX_TIMESTAMP_MS) return false;
   const target = sample.target as { kind?: unknown; id?: unknown } | undefined;
   if (!target || typeof target !== "object") return false;
   if (target.kind !== "host") {

@@ -111,6 +111,14 @@ describe("rule kinds", () => {
       target: "workload",
       scope: { hostIds: [host.hostId] },
     });
+    // Memory without a limit to divide by is still data: no alert while it keeps coming.
+    const noMemory = await rule({
+      name: "no container memory",
+      kind: "metric_missing",
+      metric: "memory",
+      target: "workload",
+      scope: { hostIds: [host.hostId] },
+    });
     const web = `${host.hostId}/web-id`;
     const firing = await waitFor("web's cpu missing", () =>
       openAlert(missing, web).then((a) => a?.state === "firing" && a),
@@ -128,6 +136,17 @@ describe("rule kinds", () => {
       });
       return (await openAlert(missing, web)) === null;
     });
+    // Data flows (no memTotalBytes: no limit): fires only if the memory rule took that for missing.
+    for (let i = 0; i < 4; i++) {
+      agent.send({
+        type: "metrics",
+        seq: seq++,
+        samples: [{ ts: Date.now(), target: { kind: "container", id: "web-id" }, ...sample }],
+      });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(await openAlert(noMemory, web)).toBeNull();
+    expect(await t.prisma.alertInstance.count({ where: { ruleId: noMemory } })).toBe(1);
     agent.ws.close();
   });
 

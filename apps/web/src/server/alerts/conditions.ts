@@ -45,6 +45,24 @@ export function metricValue(
   }
 }
 
+/**
+ * Whether the sample carries the metric at all, for "metric missing": the raw columns, not a
+ * derived percentage (a container without a memory limit reports memory, with no total to
+ * divide by).
+ */
+export function carriesMetric(metric: Metric, s: SampleRow): boolean {
+  switch (metric) {
+    case "cpu":
+      return s.cpuCores !== null || s.cpuRatio !== null;
+    case "memory":
+      return s.memUsedBytes !== null;
+    case "disk":
+      return s.diskReadBps !== null || s.diskWriteBps !== null;
+    case "network":
+      return s.netRxBps !== null || s.netTxBps !== null;
+  }
+}
+
 export function isBreaching(value: number | null, comparator: "above" | "below", threshold: number): boolean {
   if (value === null) return false;
   return comparator === "above" ? value > threshold : value < threshold;

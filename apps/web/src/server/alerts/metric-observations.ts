@@ -1,7 +1,7 @@
 /** Observations of metric rules (threshold and missing data) from the newest stored samples. */
 import { latestHostSamples, latestWorkloadSamples } from "@flotilla/db";
 import type { Services } from "../services.js";
-import { isBreaching, metricValue, ruleCoversHost, type SampleRow } from "./conditions.js";
+import { carriesMetric, isBreaching, metricValue, ruleCoversHost, type SampleRow } from "./conditions.js";
 import { alertLabels, type HostInfo } from "./fleet-snapshot.js";
 import type { Observation } from "./instances.js";
 import { type AlertRuleData, METRIC_UNITS } from "./rule-input.js";
@@ -41,7 +41,7 @@ export async function metricObservations(
       if (rule.orgId !== host.orgId || !ruleCoversHost(rule, host) || !rule.metric) continue;
       if (rule.target === "workload") continue;
       if (rule.kind === "metric_missing") {
-        const value = fresh ? metricValue(rule.metric, fresh, host) : null;
+        const carried = !!fresh && carriesMetric(rule.metric, fresh);
         observations.push({
           rule,
           subject: host.id,
@@ -49,7 +49,7 @@ export async function metricObservations(
           teamId: host.teamId,
           labels: alertLabels(host),
           // Kept apart from "host offline": a host that is not online is not missing data.
-          breaching: host.status === "online" && value === null,
+          breaching: host.status === "online" && !carried,
           value: null,
           values: {
             host: host.name,
@@ -104,12 +104,19 @@ async function workloadObservations(
     select: { hostId: true, externalId: true, name: true, memoryBytes: true, state: true },
   });
   const byKey = new Map(workloads.map((w) => [`${w.hostId}/${w.externalId}`, w]));
+  const byHost = new Map<string, typeof workloads>();
+  for (const w of workloads) {
+    const list = byHost.get(w.hostId);
+    if (list) list.push(w);
+    else byHost.set(w.hostId, [w]);
+  }
   const thresholds = rules.filter((r) => r.kind === "metric_threshold");
   const missing = rules.filter((r) => r.kind === "metric_missing");
   const observations: Observation[] = [];
   for (const host of scoped) {
     const samples = await latestWorkloadSamples(deps.pool, host.id, { now, maxAgeSeconds: freshFor(host) / 1000 });
-    if (missing.length > 0) observations.push(...missingWorkloadData(missing, host, workloads, samples as SampleRow[]));
+    if (missing.length > 0)
+      observations.push(...missingWorkloadData(missing, host, byHost.get(host.id) ?? [], samples as SampleRow[]));
     for (const s of samples) {
       const w = byKey.get(`${host.id}/${s.workloadId}`);
       if (!w) continue;
@@ -141,25 +148,23 @@ async function workloadObservations(
 function missingWorkloadData(
   rules: AlertRuleData[],
   host: HostInfo,
-  workloads: Array<{ hostId: string; externalId: string; name: string; memoryBytes: bigint | null; state: string }>,
+  workloadsOfHost: Array<{ externalId: string; name: string; state: string }>,
   freshSamples: SampleRow[],
 ): Observation[] {
   const fresh = new Map(freshSamples.map((s) => [s.workloadId, s]));
   const observations: Observation[] = [];
-  for (const w of workloads) {
-    if (w.hostId !== host.id) continue;
+  for (const w of workloadsOfHost) {
     const sample = fresh.get(w.externalId);
-    const capacity = { cpuCores: host.cpuCores, memoryBytes: Number(w.memoryBytes ?? 0) };
     for (const rule of rules) {
       if (rule.orgId !== host.orgId || !ruleCoversHost(rule, host) || !rule.metric) continue;
-      const value = sample ? metricValue(rule.metric, sample, capacity) : null;
+      const carried = !!sample && carriesMetric(rule.metric, sample);
       observations.push({
         rule,
         subject: `${host.id}/${w.externalId}`,
         hostId: host.id,
         teamId: host.teamId,
         labels: alertLabels(host, { workload: w.name }),
-        breaching: host.status === "online" && w.state === "running" && value === null,
+        breaching: host.status === "online" && w.state === "running" && !carried,
         value: null,
         values: {
           host: host.name,

@@ -72,6 +72,14 @@ describe("weekly windows in a time zone", () => {
     const repeated = weekly("America/New_York", 90, 20, [0]);
     expect(isWindowOpen(repeated, at("2026-11-01T05:35:00Z"))).toBe(true);
     expect(isWindowOpen(repeated, at("2026-11-01T06:35:00Z"))).toBe(false);
+    // East of UTC too: Berlin repeats 02:00-03:00 on 2026-10-25 (a Sunday); the first 02:30 is CEST, 00:30 UTC.
+    const berlin = weekly("Europe/Berlin", 150, 20, [0]);
+    expect(isWindowOpen(berlin, at("2026-10-25T00:35:00Z"))).toBe(true);
+    expect(isWindowOpen(berlin, at("2026-10-25T01:35:00Z"))).toBe(false);
+    // A 24-hour window from Saturday 23:59 runs through the 23-hour Sunday when clocks go forward.
+    const long = weekly("Europe/Berlin", 23 * 60 + 59, 1440, [6]);
+    expect(isWindowOpen(long, at("2026-03-29T22:30:00Z"))).toBe(true);
+    expect(isWindowOpen(long, at("2026-03-29T22:59:00Z"))).toBe(false);
   });
 
   it("refuses an unknown zone, and reads a stored window without one as UTC", () => {
@@ -84,6 +92,8 @@ describe("weekly windows in a time zone", () => {
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.message).toMatch(/unknown time zone/);
     expect(recurrenceSchema.parse({ weekdays: [1], startMinute: 0, durationMinutes: 10 }).timeZone).toBe("UTC");
+    const spelled = { weekdays: [1], startMinute: 0, durationMinutes: 10, timeZone: "europe/berlin" };
+    expect(recurrenceSchema.parse(spelled).timeZone).toBe("Europe/Berlin");
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { labelsMatch } from "./conditions.js";
-import { daysBefore, instantOf, isTimeZone, wallClock } from "./zoned-time.js";
+import { canonicalTimeZone, daysBefore, instantOf, wallClock } from "./zoned-time.js";
 
 export const recurrenceSchema = z.object({
   weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7),
@@ -20,7 +20,12 @@ export const recurrenceSchema = z.object({
   timeZone: z
     .string()
     .max(64)
-    .refine(isTimeZone, { message: "unknown time zone: use an IANA name such as Europe/Berlin" })
+    .transform((name, ctx) => {
+      const zone = canonicalTimeZone(name);
+      if (zone) return zone;
+      ctx.addIssue({ code: "custom", message: "unknown time zone: use an IANA name such as Europe/Berlin" });
+      return z.NEVER;
+    })
     .default("UTC"),
 });
 export type Recurrence = z.infer<typeof recurrenceSchema>;
@@ -55,8 +60,9 @@ export function isWindowOpen(s: Pick<SilenceData, "startsAt" | "endsAt" | "recur
   const r = s.recurrence;
   if (!r) return true;
   const timeZone = r.timeZone ?? "UTC";
-  // Look back over as many days as the window may last: a window opened on an earlier day may still run.
-  const daysBack = Math.ceil(r.durationMinutes / 1440);
+  // Look back over as many days as the window may last (one more: a day can be 23 hours long):
+  // a window opened on an earlier day may still run.
+  const daysBack = Math.ceil(r.durationMinutes / 1440) + 1;
   const today = wallClock(now, timeZone);
   for (let d = 0; d <= daysBack; d++) {
     const day = daysBefore(today, d);

@@ -3,6 +3,7 @@
  * Europe/Berlin" opens at 07:00 UTC in summer and 08:00 UTC in winter.
  */
 
+const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
@@ -23,12 +24,13 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-export function isTimeZone(name: string): boolean {
+/** The zone's canonical IANA name ("europe/berlin" -> "Europe/Berlin"), or null when unknown. */
+export function canonicalTimeZone(name: string): string | null {
   try {
-    formatterFor(name);
-    return true;
+    // Not cached: names come from users, and only canonical ones are stored and looked up later.
+    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -64,11 +66,11 @@ export function instantOf(
   timeZone: string,
 ): number {
   const asUtc = Date.UTC(date.year, date.month - 1, date.day, 0, minuteOfDay);
-  // The offsets before and after a change both yield a candidate: keep the ones whose wall clock
-  // reads what was asked (the earlier when the hour repeats); none does in a skipped hour, and
-  // the later candidate is then the same distance past the jump.
-  const first = asUtc - offsetAt(asUtc, timeZone);
-  const second = asUtc - offsetAt(first, timeZone);
+  // The offsets a day before and a day after both yield a candidate (clocks change at most once
+  // a day): keep those whose wall clock reads what was asked, the earlier when the hour repeats;
+  // none does in a skipped hour, and the later candidate is then the same distance past the jump.
+  const first = asUtc - offsetAt(asUtc - DAY_MS, timeZone);
+  const second = asUtc - offsetAt(asUtc + DAY_MS, timeZone);
   const shows = (instant: number) => {
     const w = wallClock(instant, timeZone);
     return w.year === date.year && w.month === date.month && w.day === date.day && w.minuteOfDay === minuteOfDay;
