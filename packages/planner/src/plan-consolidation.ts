@@ -2,6 +2,7 @@
 // why no plan can exist.
 import { analyseStays, type StayAnalysis } from "./analyse-stays.js";
 import { checkFeasibility } from "./check-feasibility.js";
+import { checkPlan } from "./check-plan.js";
 import { toPlacement } from "./empty-hosts.js";
 import { exchangeKeptHost } from "./exchange-kept-host.js";
 import { findPlacement, type Placement } from "./find-placement.js";
@@ -44,7 +45,7 @@ export function planConsolidation(json: unknown): Plan {
   const stays = analyseStays(fleet);
   const placement = findPlacement(fleet, stays, lowerBound);
   const { target, moves } = scheduleFewestMoves(fleet, stays, placement);
-  return toPlan(
+  const plan = toPlan(
     input,
     fleet,
     target,
@@ -52,6 +53,15 @@ export function planConsolidation(json: unknown): Plan {
     lowerBound,
     aside,
   );
+  // The independent check the tests use as their oracle, on every plan: a search bug must never
+  // reach an operator's approval as a plan that overloads a host or breaks a rule.
+  const problems = checkPlan(input, plan);
+  if (problems.length > 0)
+    throw new PlanError(
+      "plan_check_failed",
+      `the planner's plan failed its own check, so it is not offered (please report): ${problems.slice(0, 3).join("; ")}`,
+    );
+  return plan;
 }
 
 /**

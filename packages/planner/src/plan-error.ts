@@ -9,7 +9,9 @@ export type PlanErrorCode =
   | "pinned_over_capacity"
   | "pinned_anti_affinity_conflict"
   | "no_placement_found"
-  | "moves_unschedulable";
+  | "moves_unschedulable"
+  /** The planner's own result failed its independent check: a bug, refused rather than executed. */
+  | "plan_check_failed";
 
 export class PlanError extends Error {
   override readonly name = "PlanError";

@@ -271,7 +271,9 @@ export function createAppServer(config: Config, options: AppServerOptions = {}):
       // Credentials revoked on any node (a host removed, an agent enrolled again) close here too.
       revocations = createAgentRevocationListener({
         databaseUrl: config.databaseUrl,
+        pool,
         log,
+        connectedAgentIds: () => gateway.connectedAgentIds(),
         disconnectAgent: (agentId, code, reason) => gateway.disconnectAgent(agentId, code, reason),
       });
       await revocations.start();

@@ -129,7 +129,10 @@ export function LiveCacheSync() {
   const hasBeenLive = useRef(false);
   useEffect(() => {
     if (status !== "live") return;
-    if (hasBeenLive.current) void queryClient.invalidateQueries(trpc.fleet.pathFilter());
+    if (hasBeenLive.current) {
+      void queryClient.invalidateQueries(trpc.fleet.pathFilter());
+      void queryClient.invalidateQueries(trpc.alerts.pathFilter());
+    }
     hasBeenLive.current = true;
   }, [status, queryClient, trpc]);
 

@@ -42,7 +42,7 @@ export async function findBusyHosts(
 }
 
 /** The hosts a plan moves workloads between: from its execution, or its planned moves before it started. */
-function planHosts(execution: unknown, output: unknown): string[] {
+export function planHosts(execution: unknown, output: unknown): string[] {
   const moves = Array.isArray(execution) && execution.length > 0 ? execution : (output as { moves?: unknown })?.moves;
   if (!Array.isArray(moves)) return [];
   const hosts: string[] = [];

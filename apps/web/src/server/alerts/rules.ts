@@ -88,7 +88,11 @@ export async function updateRule(ctx: AlertContext, id: string, input: RuleInput
 export async function removeRule(ctx: AlertContext, id: string) {
   await findRule(ctx, id);
   // Its alerts go with it (cascade): the browsers showing them hear so.
-  const gone = await ctx.services.prisma.alertInstance.findMany({ where: { ruleId: id }, select: { teamId: true } });
+  const gone = await ctx.services.prisma.alertInstance.findMany({
+    where: { ruleId: id },
+    distinct: ["teamId"],
+    select: { teamId: true },
+  });
   await ctx.services.prisma.alertRule.delete({ where: { id } });
   announceChanges(ctx, gone);
   await audit(ctx, "alert_rule.removed", `alert_rule:${id}`);

@@ -16,16 +16,31 @@ export async function announceAgentRevoked(pool: pg.Pool, agentId: string, reaso
 
 export function createAgentRevocationListener(deps: {
   databaseUrl: string;
+  pool: pg.Pool;
   log: Logger;
+  connectedAgentIds(): string[];
   disconnectAgent(agentId: string, code: number, reason: string): void;
 }): PgListener {
+  /** After a lost LISTEN connection: notices sent meanwhile are lost, so compare with the table. */
+  async function dropRevokedAgents() {
+    const here = deps.connectedAgentIds();
+    if (here.length === 0) return;
+    const { rows } = await deps.pool.query<{ id: string }>(
+      "SELECT id FROM agents WHERE id = ANY($1::text[]) AND revoked_at IS NULL",
+      [here],
+    );
+    const valid = new Set(rows.map((r) => r.id));
+    for (const agentId of here)
+      if (!valid.has(agentId)) deps.disconnectAgent(agentId, CloseCode.unauthorized, "credential revoked");
+  }
   return createPgListener({
     databaseUrl: deps.databaseUrl,
     channel: AGENT_REVOKED_CHANNEL,
     log: deps.log,
-    // A revocation missed while disconnected is still enforced: the credential check refuses the
-    // agent at its next connection, and the removed host's rows are gone.
-    onConnected: () => {},
+    onConnected(reconnected) {
+      if (reconnected)
+        dropRevokedAgents().catch((err: unknown) => deps.log.warn({ err }, "could not check agents' credentials"));
+    },
     onNotification(payload) {
       const space = payload.indexOf(" ");
       const agentId = space < 0 ? payload : payload.slice(0, space);

@@ -68,6 +68,12 @@ describe("fleet.removeHost", () => {
     const migrating = await owner.mutate("fleet.removeHost", { id: host.hostId });
     expect(migrating.error?.data.code).toBe("CONFLICT");
     expect(migrating.error?.message).toMatch(/in use by a running migration/);
+    // In maintenance with its evacuation running: the evacuation is what it says, not "maintenance".
+    const draining = await enrolledHost(t);
+    await t.prisma.host.update({ where: { id: draining.hostId }, data: { status: "maintenance" } });
+    await t.prisma.evacuation.create({ data: { orgId: t.owner.orgId, hostId: draining.hostId, state: "running" } });
+    const evacuating = await owner.mutate("fleet.removeHost", { id: draining.hostId });
+    expect(evacuating.error?.message).toMatch(/in use by its evacuation/);
     expect(await hostExists(host.hostId)).toBe(true);
     agent.ws.close();
   });
@@ -146,5 +152,18 @@ describe("fleet.removeHost", () => {
       code: CloseCode.unauthorized,
       reason: "credential replaced by a new enrolment",
     });
+  });
+
+  it("closes an agent whose credential was revoked while a node's listener was down, once it reconnects", async () => {
+    const host = await enrolledHost(t);
+    const agent = await connectAgent(secondNode.url, host);
+    agent.hello();
+    await agent.next("welcome");
+    // A revocation whose notice no node hears (none is sent), then every listener loses its link.
+    await t.prisma.agent.update({ where: { id: host.agentId }, data: { revokedAt: new Date() } });
+    await t.db.pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %flotilla_agent_revoked%'",
+    );
+    expect(await agent.closed).toEqual({ code: CloseCode.unauthorized, reason: "credential revoked" });
   });
 });

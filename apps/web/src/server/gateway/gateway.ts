@@ -30,6 +30,8 @@ export interface AgentGateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Closes an agent's live connection (its credential was revoked or replaced). */
   disconnectAgent(agentId: string, code: number, reason: string): void;
+  /** The agents connected to this node. */
+  connectedAgentIds(): string[];
   connectionCount(): number;
   /** Starts the sweeps and listens for agents welcomed on other nodes. */
   start(): Promise<void>;
@@ -182,6 +184,7 @@ export function createAgentGateway(
     disconnectAgent(agentId, code, reason) {
       byAgent.get(agentId)?.close(code, reason);
     },
+    connectedAgentIds: () => [...byAgent.keys()],
     connectionCount: () => connections.size,
     async start() {
       seen.start();

@@ -22,7 +22,9 @@ export function AlertList() {
   const [filter, setFilter] = useState<Filter>("open");
   const [openId, setOpenId] = useState<string | null>(null);
   const queryClient = useQueryClient();
-  const alerts = useQuery(trpc.alerts.list.queryOptions({ state: filter, limit: 200 }));
+  // State changes are pushed (below); an alert's value and its "silenced" mark change without
+  // one, so a slow refresh keeps them current.
+  const alerts = useQuery({ ...trpc.alerts.list.queryOptions({ state: filter, limit: 200 }), refetchInterval: 30_000 });
   // The evaluator says when alerts change state (one event per pass): refetch the list, the
   // rules' open counts and the history shown.
   useLiveEvent("alerts:changed", () => {
