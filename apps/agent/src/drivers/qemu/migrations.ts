@@ -17,6 +17,7 @@ import {
 import { imageInfo } from "./qemu-img.js";
 import { isQemuAlive, readPidFile } from "./qemu-process.js";
 import { QmpClient } from "./qmp-client.js";
+import { resumeWhenUnlocked } from "./resume-when-unlocked.js";
 import type { SerialQueue } from "./serial-queue.js";
 import { type VmDefinition, vmRuntimePaths, vmsDir } from "./vm-definition.js";
 import { vmDiskDir } from "./vm-disks.js";
@@ -148,7 +149,9 @@ export class VmMigrations {
         // Only a VM whose migration completed is resumed: another pause was somebody's choice.
         if (status !== "postmigrate")
           throw new VmError("conflict", `${entry.def.name} is ${status} here, not waiting after a migration`);
-        await entry.monitor?.execute("cont"); // QEMU takes its disks back from the target first
+        // QEMU takes its disks back from the target first (retried while the target's lock lingers).
+        const monitor = entry.monitor;
+        if (monitor) await resumeWhenUnlocked(() => monitor.execute("cont"));
         this.departed.delete(uuid);
         registry.emit(entry, {
           kind: "workload.resumed",
