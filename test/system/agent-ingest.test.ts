@@ -85,9 +85,11 @@ describe("agent -> gateway -> PostgreSQL", () => {
     expect(new Set(times).size, "no sample stored twice").toBe(times.length);
     const seqs = rows.map((r) => Number(r.seq));
     expect(new Set(seqs).size, "one host sample per batch").toBe(seqs.length);
+    // The ticks of the outage are all there: losing them would leave a gap of the whole outage
+    // (3 intervals and the restart). A tick that slips on a loaded machine stays well under it.
     for (let i = 1; i < times.length; i++) {
       const gap = (times[i] ?? 0) - (times[i - 1] ?? 0);
-      expect(gap, `gap between sample ${i - 1} and ${i}`).toBeLessThan(INTERVAL_MS * 1.75);
+      expect(gap, `gap between sample ${i - 1} and ${i}`).toBeLessThan(INTERVAL_MS * 2.5);
     }
     // Sequence numbers run without holes: no batch was lost across the restart.
     for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe((seqs[i - 1] ?? 0) + 1);
