@@ -13,6 +13,7 @@ import { readProcess } from "./lib/proc-usage.js";
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10_000);
 const FIRST = Number(process.env.BENCH_FIRST ?? 1_000);
+const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 0);
 const MiB = 2 ** 20;
 const HEAP = process.env.BENCH_HEAP !== "0";
 
@@ -40,8 +41,9 @@ async function measure(label: string, probe: InspectorProbe, pid: number, withHe
   await sleep(2_000);
   const usage = await probe.memoryUsage();
   const rss = readProcess(pid)?.rssBytes ?? Number.NaN;
-  const heap = withHeap ? await probe.heapSummary() : [];
-  const line = Object.entries({ rss, ...usage })
+  const file = process.env.BENCH_SNAPSHOT_DIR ? `${process.env.BENCH_SNAPSHOT_DIR}/${label.replace(/\W+/g, "-")}.heapsnapshot` : undefined;
+  const heap = withHeap ? await probe.heapSummary(file) : [];
+  const line = Object.entries(usage)
     .map(([k, v]) => `${k} ${(v / MiB).toFixed(1)}`)
     .join(", ");
   const maps = rssByMapping(pid);
@@ -70,10 +72,10 @@ async function main() {
     await sleep(2_000);
     await warm.stop();
     const base = await measure("baseline", probe, pid, false);
-    fleets.push(startLoadFleet(url, creds.slice(0, FIRST), { intervalMs: 0 }));
+    fleets.push(startLoadFleet(url, creds.slice(0, FIRST), { intervalMs: INTERVAL_MS }));
     await fleets[0]?.waitForWelcomed(FIRST, 120_000);
     const first = await measure(`${FIRST} agents`, probe, pid, HEAP);
-    fleets.push(startLoadFleet(url, creds.slice(FIRST), { intervalMs: 0 }));
+    fleets.push(startLoadFleet(url, creds.slice(FIRST), { intervalMs: INTERVAL_MS }));
     await fleets[1]?.waitForWelcomed(AGENTS - FIRST, 300_000);
     const all = await measure(`${AGENTS} agents`, probe, pid, HEAP);
     const per = AGENTS - FIRST;

@@ -4,6 +4,7 @@
  * snapshot by constructor. Benchmarks use it to measure memory honestly (after a GC, split into
  * heap / external / array buffers) without any debug hook in the product's code.
  */
+import { writeFileSync } from "node:fs";
 import WebSocket from "ws";
 
 export interface MemoryUsage {
@@ -24,8 +25,8 @@ export interface HeapGroup {
 export interface InspectorProbe {
   collectGarbage(): Promise<void>;
   memoryUsage(): Promise<MemoryUsage>;
-  /** The heap grouped by `<node type>:<constructor or name>`, biggest first. */
-  heapSummary(): Promise<HeapGroup[]>;
+  /** The heap grouped by `<node type>:<constructor or name>`, biggest first (the snapshot is also written to `saveTo`). */
+  heapSummary(saveTo?: string): Promise<HeapGroup[]>;
   close(): void;
 }
 
@@ -81,11 +82,13 @@ export async function connectInspector(port: number): Promise<InspectorProbe> {
       });
       return JSON.parse(result.result.value) as MemoryUsage;
     },
-    async heapSummary() {
+    async heapSummary(saveTo) {
       chunks = [];
       await call("HeapProfiler.enable");
       await call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
-      const snapshot = JSON.parse(chunks.join("")) as HeapSnapshot;
+      const text = chunks.join("");
+      if (saveTo) writeFileSync(saveTo, text);
+      const snapshot = JSON.parse(text) as HeapSnapshot;
       chunks = [];
       return summarise(snapshot);
     },

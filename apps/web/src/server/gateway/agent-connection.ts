@@ -20,7 +20,7 @@ import {
   type ServerFrameInput,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@flotilla/protocol";
-import type { RawData, WebSocket } from "ws";
+import { type RawData, WebSocket } from "ws";
 import { signalSamplesStored } from "../alerts/ingest-signal.js";
 import type { AgentLink, CommandDispatcher } from "../commands/dispatcher.js";
 import { applyInventory } from "../fleet/inventory.js";
@@ -70,26 +70,58 @@ export function withoutNul(raw: string): string {
 }
 
 const SETTLED: Promise<void> = Promise.resolve();
-const CONNECTION = Symbol("agentConnection");
-type LinkedSocket = WebSocket & { [CONNECTION]: AgentConnection };
+/** Pongs owed to a peer that is not reading them: past this many, its pings go unanswered. */
+const MAX_PENDING_PONGS = 16;
 
-function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean) {
-  (this as LinkedSocket)[CONNECTION].handleMessage(data, isBinary);
-}
-function onSocketPong(this: WebSocket) {
-  (this as LinkedSocket)[CONNECTION].alive = true;
-}
-function onSocketError(this: WebSocket, err: Error) {
-  (this as LinkedSocket)[CONNECTION].log.warn({ err: err.message }, "agent socket error");
-}
-function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
-  (this as LinkedSocket)[CONNECTION].handleClose(code, reason);
+/**
+ * The gateway's WebSocket class (WebSocketServer's `WebSocket` option). Its events go straight to
+ * its AgentConnection: listeners would cost each socket an events dictionary (~350 bytes), and
+ * ws's own auto-pong a closure and context (~80 bytes). It answers pings itself instead.
+ */
+export class AgentSocket extends WebSocket {
+  connection: AgentConnection | null = null;
+  pendingPongs = 0;
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const connection = this.connection;
+    if (connection === null) return event === "error" ? false : super.emit(event, ...args);
+    switch (event) {
+      case "message":
+        connection.handleMessage(args[0] as RawData, args[1] as boolean);
+        return true;
+      case "ping":
+        this.answerPing(args[0] as Buffer);
+        return true;
+      case "pong":
+        connection.alive = true;
+        return true;
+      case "error":
+        connection.log.warn({ err: (args[0] as Error).message }, "agent socket error");
+        return true;
+      case "close":
+        connection.handleClose(args[0] as number, args[1] as Buffer);
+        return super.emit(event, ...args);
+      default:
+        return super.emit(event, ...args);
+    }
+  }
+
+  private answerPing(data: Buffer) {
+    if (this.readyState !== this.OPEN || this.pendingPongs >= MAX_PENDING_PONGS) return;
+    this.pendingPongs += 1;
+    this.pong(data, false, pongWritten.bind(this));
+  }
 }
 
+function pongWritten(this: AgentSocket) {
+  this.pendingPongs -= 1;
+}
+
+/**
+ * Memory per connection matters here (10,000 per process, issue 9): fields rather than closures,
+ * nothing made before it is needed, and no copy of what `identity` already holds.
+ */
 export class AgentConnection implements AgentLink {
-  readonly agentId: string;
-  readonly hostId: string;
-  readonly orgId: string;
   /** When the socket opened: the gateway's one sweeper closes links still without hello after HANDSHAKE_TIMEOUT_MS. */
   readonly openedAt = Date.now();
   /** When its hello was recorded (0 before): a later hello of the same agent on another node replaces it. */
@@ -102,27 +134,31 @@ export class AgentConnection implements AgentLink {
   private queued = 0;
   /** After a failed metrics write nothing more is stored on this link, so seqs stay in order. */
   private halted = false;
-  /** From hello: only what later frames need (the whole frame is memory kept for nothing). */
-  private hello: { bootId: string; intervalMs: number } | null = null;
+  /** From hello: the only part later frames need (null until then; metrics need it to be stored). */
+  private bootId: string | null = null;
   private memoryCapacity = 0;
   private closeTimer: NodeJS.Timeout | null = null;
   private childLog: Logger | null = null;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: AgentSocket,
     readonly identity: AgentIdentity,
     private readonly deps: ConnectionDeps,
   ) {
-    this.agentId = identity.agentId;
-    this.hostId = identity.hostId;
-    this.orgId = identity.orgId;
-    // Shared listeners that find the connection on the socket: no closures per connection.
-    (ws as LinkedSocket)[CONNECTION] = this;
-    ws.on("message", onSocketMessage);
-    ws.on("pong", onSocketPong);
-    ws.on("error", onSocketError);
-    ws.on("close", onSocketClose);
+    ws.connection = this;
     if (deps.log.isLevelEnabled("debug")) this.log.debug("agent connected");
+  }
+
+  get agentId(): string {
+    return this.identity.agentId;
+  }
+
+  get hostId(): string {
+    return this.identity.hostId;
+  }
+
+  get orgId(): string {
+    return this.identity.orgId;
   }
 
   /** Made on first use: at 10,000 connections a logger per idle link is memory for nothing. */
@@ -249,6 +285,8 @@ export class AgentConnection implements AgentLink {
       } finally {
         this.queued -= 1;
         if (this.queued <= MAX_QUEUED_FRAMES / 2 && this.ws.isPaused) this.ws.resume();
+        // Nothing left in line: an idle link keeps the shared settled promise, not a chain of its own.
+        if (this.queued === 0) this.queue = SETTLED;
       }
     });
   }
@@ -282,7 +320,7 @@ export class AgentConnection implements AgentLink {
     }
     await this.deps.claim(this);
     if (!this.isOpen) return;
-    this.hello = { bootId: hello.bootId, intervalMs: hello.intervalMs };
+    this.bootId = hello.bootId;
     const { lastSeq, memoryCapacity } = await this.deps.registerHello(this.identity, hello);
     this.memoryCapacity = memoryCapacity;
     if (!this.isOpen) return;
@@ -300,11 +338,11 @@ export class AgentConnection implements AgentLink {
   }
 
   private async onMetrics(frame: MetricsFrame) {
-    if (this.halted || !this.hello) return;
+    if (this.halted || this.bootId === null) return;
     const batch = toMetricBatch(frame, {
       agentId: this.agentId,
       hostId: this.identity.hostId,
-      bootId: this.hello.bootId,
+      bootId: this.bootId,
     });
     let duplicate: boolean;
     const started = performance.now();
@@ -330,7 +368,7 @@ export class AgentConnection implements AgentLink {
   }
 
   private async onInventory(frame: InventoryFrame) {
-    if (!this.hello) return;
+    if (this.bootId === null) return;
     const result = await applyInventory(this.deps.prisma, this.identity.hostId, frame);
     if (frame.host) this.memoryCapacity = frame.host.memoryBytes;
     this.log.debug({ full: frame.full, ...result }, "inventory applied");
@@ -338,7 +376,7 @@ export class AgentConnection implements AgentLink {
   }
 
   private async onCommandReport(frame: CommandProgressFrame | CommandResultFrame) {
-    if (!this.hello) return;
+    if (this.bootId === null) return;
     const outcome =
       frame.type === "command_progress"
         ? await this.deps.commands.progress(this, frame)
@@ -349,7 +387,7 @@ export class AgentConnection implements AgentLink {
   }
 
   private async onEvent(frame: EventFrame) {
-    if (!this.hello) return;
+    if (this.bootId === null) return;
     await recordHostEvent(this.deps, this.identity.hostId, frame);
     // Browsers refresh a host's events and workload history on `host:inventory`, so an
     // event reaches an open Events tab at once instead of on its next poll.
