@@ -79,6 +79,12 @@ const MAX_PENDING_PONGS = 16;
  * ws's own auto-pong a closure and context (~80 bytes). It answers pings itself instead.
  */
 export class AgentSocket extends WebSocket {
+  /**
+   * EventEmitter starts every emitter with a prototype-less events dictionary (~250 bytes).
+   * Node's own streams start with a small object of known keys instead: the same here (this
+   * field replaces it once the constructor has run). Only "close" is listened for on these sockets.
+   */
+  _events: Record<string, unknown> = { close: undefined };
   connection: AgentConnection | null = null;
   pendingPongs = 0;
 
@@ -111,6 +117,18 @@ export class AgentSocket extends WebSocket {
     this.pendingPongs += 1;
     this.pong(data, false, pongWritten.bind(this));
   }
+}
+
+type ReceiverInternals = { _buffers?: unknown[] };
+
+/**
+ * ws's receiver keeps its chunk list array for the socket's lifetime, and one push gives it room
+ * for 17 chunks (~180 bytes) that an idle link never needs again. Once it holds nothing, a fresh
+ * empty array (no backing store) takes its place. Guarded: with another ws layout this does nothing.
+ */
+function releaseReadBuffers(ws: AgentSocket) {
+  const receiver = (ws as unknown as { _receiver?: ReceiverInternals })._receiver;
+  if (receiver && Array.isArray(receiver._buffers) && receiver._buffers.length === 0) receiver._buffers = [];
 }
 
 function pongWritten(this: AgentSocket) {
@@ -212,9 +230,10 @@ export class AgentConnection implements AgentLink {
     this.send({ type: "error", code, message: message.slice(0, 4096), ...(ref ? { ref: ref.slice(0, 200) } : {}) });
   }
 
-  /** @internal called by the shared socket listeners below. */
+  /** @internal called by AgentSocket. */
   handleMessage(data: RawData, isBinary: boolean) {
     this.safely("message", () => this.onMessage(data, isBinary));
+    releaseReadBuffers(this.ws);
   }
 
   /** @internal */
