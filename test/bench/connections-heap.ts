@@ -41,7 +41,9 @@ async function measure(label: string, probe: InspectorProbe, pid: number, withHe
   await sleep(2_000);
   const usage = await probe.memoryUsage();
   const rss = readProcess(pid)?.rssBytes ?? Number.NaN;
-  const file = process.env.BENCH_SNAPSHOT_DIR ? `${process.env.BENCH_SNAPSHOT_DIR}/${label.replace(/\W+/g, "-")}.heapsnapshot` : undefined;
+  const file = process.env.BENCH_SNAPSHOT_DIR
+    ? `${process.env.BENCH_SNAPSHOT_DIR}/${label.replace(/\W+/g, "-")}.heapsnapshot`
+    : undefined;
   const heap = withHeap ? await probe.heapSummary(file) : [];
   const line = Object.entries(usage)
     .map(([k, v]) => `${k} ${(v / MiB).toFixed(1)}`)

@@ -53,7 +53,9 @@ function checkFileLimit() {
  * Node flags the production start paths use too (apps/web `start`/`serve`, infra/docker server
  * image, infra/k8s): the bench runs the server as it runs in production.
  */
-const SERVER_NODE_ARGS: string[] = [];
+const PRODUCTION_NODE_ARGS: string[] = [];
+/** BENCH_NODE_ARGS (space-separated) replaces them, to try a flag before adopting it. */
+const SERVER_NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? PRODUCTION_NODE_ARGS;
 
 interface MemoryPoint {
   /** Median RSS of several readings with no GC forced: what `top` shows. */

@@ -85,6 +85,11 @@ export function createAgentAuthenticator(pool: pg.Pool, options: Partial<MicroBa
     // Compare even when the agent is missing, so response time does not tell ids apart.
     const matches = digestsEqual(hashToken(credential.secret), agent?.secret_hash ?? "0".repeat(64));
     if (!agent || !matches || agent.revoked) return null;
-    return { agentId: agent.id, hostId: agent.host_id, orgId: sharedOrgId(agent.org_id), intervalMs: agent.interval_ms };
+    return {
+      agentId: agent.id,
+      hostId: agent.host_id,
+      orgId: sharedOrgId(agent.org_id),
+      intervalMs: agent.interval_ms,
+    };
   };
 }

@@ -70,6 +70,7 @@ export function withoutNul(raw: string): string {
 }
 
 const SETTLED: Promise<void> = Promise.resolve();
+const NO_EXTENSIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 /** Pongs owed to a peer that is not reading them: past this many, its pings go unanswered. */
 const MAX_PENDING_PONGS = 16;
 
@@ -85,6 +86,8 @@ export class AgentSocket extends WebSocket {
    * field replaces it once the constructor has run). Only "close" is listened for on these sockets.
    */
   _events: Record<string, unknown> = { close: undefined };
+  /** No extensions are negotiated (perMessageDeflate is off): one shared, frozen empty set for all. */
+  _extensions: Readonly<Record<string, unknown>> = NO_EXTENSIONS;
   connection: AgentConnection | null = null;
   pendingPongs = 0;
 
