@@ -15,8 +15,9 @@ import { createHostSeenBatcher } from "../metrics/host-seen-batcher.js";
 import { type IngestRecorder, noIngestRecorder } from "../metrics/ingest-stats.js";
 import type { Services } from "../services.js";
 import { type AgentIdentity, createAgentAuthenticator } from "./agent-auth.js";
-import { AgentConnection, AgentSocket, HANDSHAKE_TIMEOUT_MS } from "./agent-connection.js";
+import { AgentConnection, HANDSHAKE_TIMEOUT_MS } from "./agent-connection.js";
 import { createHelloRegistry } from "./agent-session.js";
+import { AgentSocket } from "./agent-socket.js";
 
 const HEARTBEAT_MS = 30_000;
 /** One sweep for every connection still waiting for hello, instead of a timer per connection. */
