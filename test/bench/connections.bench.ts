@@ -64,6 +64,9 @@ interface MemoryPoint {
   gcRss: number;
   /** process.memoryUsage() after the forced GCs. */
   usage: MemoryUsage;
+  /** V8's young generation (new space) as committed after the GCs: it grows with traffic up to
+   * a fixed cap (2 x --max-semi-space-size) and does not shrink on a forced GC. */
+  youngGeneration: number;
 }
 
 /** Settled RSS first, then a forced GC (through the inspector) and the memory split. */
@@ -73,14 +76,16 @@ async function measureMemory(pid: number, probe: InspectorProbe, readings: numbe
   await sleep(2_000);
   const usage = await probe.memoryUsage();
   const gcRss = readProcess(pid)?.rssBytes ?? Number.NaN;
-  return { settledRss, gcRss, usage };
+  const spaces = await probe.heapSpaces();
+  return { settledRss, gcRss, usage, youngGeneration: spaces.new_space ?? Number.NaN };
 }
 
 function printMemory(label: string, m: MemoryPoint) {
   const mib = (n: number) => (n / 2 ** 20).toFixed(1);
   console.log(
     `${label}: RSS ${mib(m.settledRss)} MiB settled, ${mib(m.gcRss)} MiB after GC ` +
-      `(heapUsed ${mib(m.usage.heapUsed)}, heapTotal ${mib(m.usage.heapTotal)}, external ${mib(m.usage.external)}, arrayBuffers ${mib(m.usage.arrayBuffers)})`,
+      `(heapUsed ${mib(m.usage.heapUsed)}, heapTotal ${mib(m.usage.heapTotal)}, young generation ${mib(m.youngGeneration)}, ` +
+      `external ${mib(m.usage.external)}, arrayBuffers ${mib(m.usage.arrayBuffers)})`,
   );
 }
 
@@ -155,6 +160,10 @@ async function main() {
     const perConnectionSettled = (loaded.settledRss - baseline.settledRss) / AGENTS;
     const marginal = (loaded.gcRss - halfLoaded.gcRss) / (AGENTS - half);
     const marginalSettled = (loaded.settledRss - halfLoaded.settledRss) / (AGENTS - half);
+    // The young generation is a per-process buffer (capped, not per connection) that a forced GC
+    // leaves at whatever size traffic grew it to: the same figure without its growth.
+    const perConnectionBeyondYoung =
+      (loaded.gcRss - loaded.youngGeneration - (baseline.gcRss - baseline.youngGeneration)) / AGENTS;
     const perAgentKiB = (key: keyof MemoryUsage) => round((loaded.usage[key] - baseline.usage[key]) / AGENTS / 1024);
     console.log(
       `per connection beyond the baseline: ${(perConnection / 1024).toFixed(2)} KiB after GC, ` +
@@ -221,7 +230,8 @@ async function main() {
       memory: {
         method:
           "RSS from /proc/PID/status. 'afterGc': read 2 s after two full GCs forced through the server's " +
-          "inspector (HeapProfiler.collectGarbage), so garbage and young-generation slack do not count. " +
+          "inspector (HeapProfiler.collectGarbage), so garbage does not count (V8's young generation keeps the " +
+          "size traffic grew it to: see youngGenerationMiB and perConnectionWithoutYoungGenerationKiB). " +
           "'settled': median of 10 readings 1 s apart after a settle, no GC forced (what top shows). " +
           "Per connection = (loaded - baseline) / agents.",
         baselineRssMiB: { afterGc: round(baseline.gcRss / 2 ** 20), settled: round(baseline.settledRss / 2 ** 20) },
@@ -232,6 +242,13 @@ async function main() {
         loadedRssMiB: { afterGc: round(loaded.gcRss / 2 ** 20), settled: round(loaded.settledRss / 2 ** 20) },
         perConnectionKiB: round(perConnection / 1024),
         perConnectionSettledKiB: round(perConnectionSettled / 1024),
+        perConnectionWithoutYoungGenerationKiB: round(perConnectionBeyondYoung / 1024),
+        youngGenerationMiB: {
+          baseline: round(baseline.youngGeneration / 2 ** 20),
+          halfLoaded: round(halfLoaded.youngGeneration / 2 ** 20),
+          loaded: round(loaded.youngGeneration / 2 ** 20),
+          note: "V8 new space committed after the forced GC (v8.getHeapSpaceStatistics): grows with traffic up to 2 x the semi-space cap (32 MiB by default), per process",
+        },
         marginalPerConnectionKiB: round(marginal / 1024),
         marginalPerConnectionSettledKiB: round(marginalSettled / 1024),
         marginalNote: "(RSS at all agents - RSS at half) / the second half: the cost of one more connection",

@@ -25,6 +25,8 @@ export interface HeapGroup {
 export interface InspectorProbe {
   collectGarbage(): Promise<void>;
   memoryUsage(): Promise<MemoryUsage>;
+  /** Committed size of each V8 heap space (v8.getHeapSpaceStatistics), by space name. */
+  heapSpaces(): Promise<Record<string, number>>;
   /** The heap grouped by `<node type>:<constructor or name>`, biggest first (the snapshot is also written to `saveTo`). */
   heapSummary(saveTo?: string): Promise<HeapGroup[]>;
   close(): void;
@@ -81,6 +83,14 @@ export async function connectInspector(port: number): Promise<InspectorProbe> {
         returnByValue: true,
       });
       return JSON.parse(result.result.value) as MemoryUsage;
+    },
+    async heapSpaces() {
+      const result = await call<{ result: { value: string } }>("Runtime.evaluate", {
+        expression:
+          "JSON.stringify(Object.fromEntries(process.getBuiltinModule('v8').getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])))",
+        returnByValue: true,
+      });
+      return JSON.parse(result.result.value) as Record<string, number>;
     },
     async heapSummary(saveTo) {
       chunks = [];
