@@ -1,12 +1,16 @@
-// Where a server's memory per agent connection goes: a heap snapshot diff between 1,000 and
-// 10,000 idle agents, and the process.memoryUsage() split after a forced GC. A diagnostic for
-// connections.bench.ts (which gives the RSS figure), printed, not written to results.
-//   npx tsx test/bench/connections-heap.ts     (BENCH_AGENTS=10000, BENCH_FIRST=1000)
+// Where a server's memory per agent connection goes: the process.memoryUsage() split and RSS by
+// mapping after a forced GC, and a heap snapshot diff by constructor between BENCH_FIRST and
+// BENCH_AGENTS agents. A diagnostic for connections.bench.ts (which gives the RSS figure):
+// printed, not written to results. Taking a snapshot inflates the server's RSS (malloc), so read
+// RSS from a run with BENCH_HEAP=0.
+//   npx tsx test/bench/connections-heap.ts
+//   env: BENCH_AGENTS (10000), BENCH_FIRST (1000), BENCH_INTERVAL_MS (0: no metrics; 60000 as the
+//   bench), BENCH_HEAP=0 (no snapshots), BENCH_SNAPSHOT_DIR (keep the .heapsnapshot files there)
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type LoadFleet, seedLoadAgents, startLoadFleet } from "../load/agents.js";
 import { freePort, startSeededDatabase } from "../support/postgres.js";
-import { type Proc, ROOT } from "../support/processes.js";
+import type { Proc } from "../support/processes.js";
 import { startBenchServer } from "./lib/bench-server.js";
 import { connectInspector, diffHeap, type InspectorProbe } from "./lib/inspector-probe.js";
 import { readProcess } from "./lib/proc-usage.js";
@@ -57,7 +61,6 @@ async function measure(label: string, probe: InspectorProbe, pid: number, withHe
 }
 
 async function main() {
-  void ROOT;
   const db = await startSeededDatabase();
   let server: Proc | null = null;
   const fleets: LoadFleet[] = [];
