@@ -69,6 +69,15 @@ export function createAgentAuthenticator(pool: pg.Pool, options: Partial<MicroBa
     { maxSize: options.maxSize ?? 500, maxWaitMs: options.maxWaitMs ?? 5, concurrency: options.concurrency ?? 1 },
   );
 
+  // Every agent of an organisation gets the same org id string, not one copy per connection.
+  const orgIds = new Map<string, string>();
+  const sharedOrgId = (id: string) => {
+    const known = orgIds.get(id);
+    if (known !== undefined) return known;
+    orgIds.set(id, id);
+    return id;
+  };
+
   return async function authenticate(header: string | undefined): Promise<AgentIdentity | null> {
     const credential = parseAgentBearer(header);
     if (!credential) return null;
@@ -76,6 +85,11 @@ export function createAgentAuthenticator(pool: pg.Pool, options: Partial<MicroBa
     // Compare even when the agent is missing, so response time does not tell ids apart.
     const matches = digestsEqual(hashToken(credential.secret), agent?.secret_hash ?? "0".repeat(64));
     if (!agent || !matches || agent.revoked) return null;
-    return { agentId: agent.id, hostId: agent.host_id, orgId: agent.org_id, intervalMs: agent.interval_ms };
+    return {
+      agentId: agent.id,
+      hostId: agent.host_id,
+      orgId: sharedOrgId(agent.org_id),
+      intervalMs: agent.interval_ms,
+    };
   };
 }

@@ -20,7 +20,7 @@ import {
   type ServerFrameInput,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@flotilla/protocol";
-import type { RawData, WebSocket } from "ws";
+import type { RawData } from "ws";
 import { signalSamplesStored } from "../alerts/ingest-signal.js";
 import type { AgentLink, CommandDispatcher } from "../commands/dispatcher.js";
 import { applyInventory } from "../fleet/inventory.js";
@@ -30,6 +30,7 @@ import type { IngestRecorder } from "../metrics/ingest-stats.js";
 import type { Services } from "../services.js";
 import type { AgentIdentity } from "./agent-auth.js";
 import { type HelloRecord, publishBatch, recordHostEvent } from "./agent-session.js";
+import { type AgentSocket, releaseReadBuffers } from "./agent-socket.js";
 import { toMetricBatch } from "./metrics-ingest.js";
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -72,26 +73,11 @@ export function withoutNul(raw: string): string {
 }
 
 const SETTLED: Promise<void> = Promise.resolve();
-const CONNECTION = Symbol("agentConnection");
-type LinkedSocket = WebSocket & { [CONNECTION]: AgentConnection };
-
-function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean) {
-  (this as LinkedSocket)[CONNECTION].handleMessage(data, isBinary);
-}
-function onSocketPong(this: WebSocket) {
-  (this as LinkedSocket)[CONNECTION].alive = true;
-}
-function onSocketError(this: WebSocket, err: Error) {
-  (this as LinkedSocket)[CONNECTION].log.warn({ err: err.message }, "agent socket error");
-}
-function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
-  (this as LinkedSocket)[CONNECTION].handleClose(code, reason);
-}
-
+/**
+ * Memory per connection matters here (10,000 per process, issue 9): fields rather than closures,
+ * nothing made before it is needed, and no copy of what `identity` already holds.
+ */
 export class AgentConnection implements AgentLink {
-  readonly agentId: string;
-  readonly hostId: string;
-  readonly orgId: string;
   /** When the socket opened: the gateway's one sweeper closes links still without hello after HANDSHAKE_TIMEOUT_MS. */
   readonly openedAt = Date.now();
   /** When its hello was recorded (0 before): a later hello of the same agent on another node replaces it. */
@@ -107,33 +93,38 @@ export class AgentConnection implements AgentLink {
   /**
    * Metrics batches are handed to the writer as they arrive (up to MAX_PIPELINED_BATCHES not yet
    * acked), so one agent's backlog shares transactions and its acks leave together; the writer
-   * keeps their commits in seq order on this stream, and `acks` sends the acks in frame order.
+   * keeps their commits in seq order on this stream (made with the first batch: an idle link
+   * keeps no object for it), and `acks` sends the acks in frame order.
    */
-  private readonly stream: BatchStream = {};
+  private stream: BatchStream | null = null;
   private acks: Promise<void> = SETTLED;
   private unacked = 0;
   private corked = false;
-  /** From hello: only what later frames need (the whole frame is memory kept for nothing). */
-  private hello: { bootId: string; intervalMs: number } | null = null;
+  /** From hello: the only part later frames need (null until then; metrics need it to be stored). */
+  private bootId: string | null = null;
   private memoryCapacity = 0;
   private closeTimer: NodeJS.Timeout | null = null;
   private childLog: Logger | null = null;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: AgentSocket,
     readonly identity: AgentIdentity,
     private readonly deps: ConnectionDeps,
   ) {
-    this.agentId = identity.agentId;
-    this.hostId = identity.hostId;
-    this.orgId = identity.orgId;
-    // Shared listeners that find the connection on the socket: no closures per connection.
-    (ws as LinkedSocket)[CONNECTION] = this;
-    ws.on("message", onSocketMessage);
-    ws.on("pong", onSocketPong);
-    ws.on("error", onSocketError);
-    ws.on("close", onSocketClose);
+    ws.connection = this;
     if (deps.log.isLevelEnabled("debug")) this.log.debug("agent connected");
+  }
+
+  get agentId(): string {
+    return this.identity.agentId;
+  }
+
+  get hostId(): string {
+    return this.identity.hostId;
+  }
+
+  get orgId(): string {
+    return this.identity.orgId;
   }
 
   /** Made on first use: at 10,000 connections a logger per idle link is memory for nothing. */
@@ -187,9 +178,10 @@ export class AgentConnection implements AgentLink {
     this.send({ type: "error", code, message: message.slice(0, 4096), ...(ref ? { ref: ref.slice(0, 200) } : {}) });
   }
 
-  /** @internal called by the shared socket listeners below. */
+  /** @internal called by AgentSocket. */
   handleMessage(data: RawData, isBinary: boolean) {
     this.safely("message", () => this.onMessage(data, isBinary));
+    releaseReadBuffers(this.ws);
   }
 
   /** @internal */
@@ -262,6 +254,8 @@ export class AgentConnection implements AgentLink {
       } finally {
         this.queued -= 1;
         if (this.queued <= MAX_QUEUED_FRAMES / 2 && this.ws.isPaused) this.ws.resume();
+        // Nothing left in line: an idle link keeps the shared settled promise, not a chain of its own.
+        if (this.queued === 0) this.queue = SETTLED;
       }
     });
   }
@@ -295,7 +289,7 @@ export class AgentConnection implements AgentLink {
     }
     await this.deps.claim(this);
     if (!this.isOpen) return;
-    this.hello = { bootId: hello.bootId, intervalMs: hello.intervalMs };
+    this.bootId = hello.bootId;
     const { lastSeq, memoryCapacity } = await this.deps.registerHello(this.identity, hello);
     this.memoryCapacity = memoryCapacity;
     if (!this.isOpen) return;
@@ -314,13 +308,13 @@ export class AgentConnection implements AgentLink {
 
   /** Hands the batch to the writer in frame order; its ack follows in `acks` (see `stream`). */
   private async onMetrics(frame: MetricsFrame) {
-    if (this.halted || !this.hello) return;
+    if (this.halted || this.bootId === null) return;
     if (this.unacked >= MAX_PIPELINED_BATCHES) await this.acks;
     if (this.halted) return;
     const batch = toMetricBatch(frame, {
       agentId: this.agentId,
       hostId: this.identity.hostId,
-      bootId: this.hello.bootId,
+      bootId: this.bootId,
     });
     try {
       checkSamples(batch.samples);
@@ -330,6 +324,7 @@ export class AgentConnection implements AgentLink {
       return this.onInvalid(`metrics batch ${frame.seq}: ${(err as Error).message}`, String(frame.seq));
     }
     const started = performance.now();
+    this.stream ??= {};
     const stored = this.deps.writer.write(batch, this.stream);
     // Handled in `acks` (not left unobserved meanwhile): a rejection is not "unhandled".
     stored.catch(() => {});
@@ -350,7 +345,7 @@ export class AgentConnection implements AgentLink {
    * tick sends those acks in one write (syscall) instead of one each. `_socket` is ws's net.Socket.
    */
   private corkUntilNextTick() {
-    const socket = (this.ws as WebSocket & { _socket?: import("node:net").Socket })._socket;
+    const socket = (this.ws as AgentSocket & { _socket?: import("node:net").Socket })._socket;
     if (this.corked || !socket || this.ws.readyState !== this.ws.OPEN) return;
     this.corked = true;
     socket.cork();
@@ -387,7 +382,7 @@ export class AgentConnection implements AgentLink {
   }
 
   private async onInventory(frame: InventoryFrame) {
-    if (!this.hello) return;
+    if (this.bootId === null) return;
     const result = await applyInventory(this.deps.prisma, this.identity.hostId, frame);
     if (frame.host) this.memoryCapacity = frame.host.memoryBytes;
     this.log.debug({ full: frame.full, ...result }, "inventory applied");
@@ -395,7 +390,7 @@ export class AgentConnection implements AgentLink {
   }
 
   private async onCommandReport(frame: CommandProgressFrame | CommandResultFrame) {
-    if (!this.hello) return;
+    if (this.bootId === null) return;
     const outcome =
       frame.type === "command_progress"
         ? await this.deps.commands.progress(this, frame)
@@ -406,7 +401,7 @@ export class AgentConnection implements AgentLink {
   }
 
   private async onEvent(frame: EventFrame) {
-    if (!this.hello) return;
+    if (this.bootId === null) return;
     await recordHostEvent(this.deps, this.identity.hostId, frame);
     // Browsers refresh a host's events and workload history on `host:inventory`, so an
     // event reaches an open Events tab at once instead of on its next poll.

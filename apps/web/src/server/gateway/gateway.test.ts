@@ -192,6 +192,17 @@ describe("agent WebSocket", () => {
     agent.ws.close();
   });
 
+  it("answers WebSocket-level pings (the agent's keepalive) with the same payload", async () => {
+    const agent = await greeted(await enrolledAgent());
+    const pong = new Promise<Buffer>((resolve) => agent.ws.once("pong", resolve));
+    agent.ws.ping(Buffer.from("keepalive-1"));
+    expect((await pong).toString()).toBe("keepalive-1");
+    // The link stays usable after it.
+    agent.send({ type: "ping", nonce: "after-ws-ping" });
+    expect(await agent.next("pong")).toEqual({ type: "pong", nonce: "after-ws-ping" });
+    agent.ws.close();
+  });
+
   it("closes a frame over MAX_FRAME_BYTES (1009) and stays up", async () => {
     const agent = await greeted(await enrolledAgent());
     agent.send(`{"type":"ping","nonce":"${"x".repeat(4 * 1024 * 1024)}"}`);

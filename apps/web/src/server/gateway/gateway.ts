@@ -17,6 +17,7 @@ import type { Services } from "../services.js";
 import { type AgentIdentity, createAgentAuthenticator } from "./agent-auth.js";
 import { AgentConnection, HANDSHAKE_TIMEOUT_MS } from "./agent-connection.js";
 import { createHelloRegistry } from "./agent-session.js";
+import { AgentSocket } from "./agent-socket.js";
 
 const HEARTBEAT_MS = 30_000;
 /** One sweep for every connection still waiting for hello, instead of a timer per connection. */
@@ -81,11 +82,15 @@ export function createAgentGateway(
 ): AgentGateway {
   const log = deps.log.child({ component: "gateway" });
   // No compression: agents' frames are small JSON, and a deflate context costs ~300 KB per link.
+  // clientTracking off: `connections` below tracks them. autoPong off: AgentSocket answers pings
+  // without ws's per-socket closure.
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
     clientTracking: false,
     perMessageDeflate: false,
+    autoPong: false,
+    WebSocket: AgentSocket,
   });
   const authenticate = createAgentAuthenticator(deps.pool);
   const nodeId = randomUUID();
@@ -145,11 +150,13 @@ export function createAgentGateway(
 
   function accept(req: IncomingMessage, socket: Duplex, head: Buffer, identity: AgentIdentity) {
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws listens for socket errors itself from here on.
+      socket.off("error", ignoreSocketError);
       if (!accepting) {
         ws.close(CloseCode.goingAway, "server shutting down");
         return;
       }
-      const connection = new AgentConnection(ws, identity, connectionDeps);
+      const connection = new AgentConnection(ws as AgentSocket, identity, connectionDeps);
       connections.add(connection);
       handshaking.add(connection);
     });
@@ -175,7 +182,9 @@ export function createAgentGateway(
   return {
     handleUpgrade(req, socket, head) {
       // A socket error during the (async) authentication must not become an unhandled 'error'.
-      socket.on("error", ignoreSocketError);
+      // Only when nobody listens yet (the app server does): every extra listener here grows the
+      // socket's listener array for as long as the connection lives.
+      if (socket.listenerCount("error") === 0) socket.on("error", ignoreSocketError);
       upgrade(req, socket, head).catch((err: unknown) => {
         log.error({ err }, "agent upgrade failed");
         socket.destroy();
