@@ -22,7 +22,7 @@ import { createSession } from "../../apps/web/src/server/auth/sessions.js";
 import { waitForHttp } from "../../infra/local/wait.js";
 import { freePort, startSeededDatabase } from "../support/postgres.js";
 import { ROOT, startProcess } from "../support/processes.js";
-import { COPY_AGENT_ID, copyRows, copyShortRows, SHORT_AGENT_ID } from "./lib/copy-rows.js";
+import { COPY_AGENT_ID, copyRows, copyRowsParallel, copyShortRows, SHORT_AGENT_ID } from "./lib/copy-rows.js";
 import { perMillion, readCpuSplit } from "./lib/cpu-split.js";
 import { connectAll, createSimHosts, SimAgent, tickTemplate } from "./lib/ingest-load.js";
 import { percentile } from "./lib/proc-usage.js";
@@ -105,12 +105,22 @@ async function main() {
     const copy = await copyRows(db.pool, throughput.committedSamples, hostIds, WORKLOADS);
     const cpuAfterCopy = cpu();
     console.log(`COPY ${copy.rowsPerSecond} rows/s`);
+    const copyParallel = await copyRowsParallel(
+      db.pool,
+      throughput.committedSamples,
+      hostIds,
+      WORKLOADS,
+      cpus().length,
+    );
+    console.log(`COPY in ${copyParallel.streams} streams ${copyParallel.rowsPerSecond} rows/s`);
     const copyShort = await copyShortRows(db.pool, throughput.committedSamples, WORKLOADS + 1);
     console.log(`COPY of short synthetic rows ${copyShort.rowsPerSecond} rows/s`);
     const duplicates = await countDuplicates(db.pool);
     const storageBytesPerRow = await bytesPerRow(db.pool);
 
-    const ratio = round(throughput.samplesPerSecond / copy.rowsPerSecond, 3);
+    // Against PostgreSQL's best raw rate: one COPY stream, or one per core, whichever was faster.
+    const fastestCopy = Math.max(copy.rowsPerSecond, copyParallel.rowsPerSecond);
+    const ratio = round(throughput.samplesPerSecond / fastestCopy, 3);
     const results = {
       benchmark: "ingest",
       when: new Date().toISOString(),
@@ -131,6 +141,8 @@ async function main() {
       latency,
       throughput,
       copy,
+      copyParallel,
+      fastestCopyRowsPerSecond: fastestCopy,
       // The baseline used before 2026-11-29 07:00 (narrower rows than agents send), for comparison.
       copyShortRows: { ...copyShort, ratioToIt: round(throughput.samplesPerSecond / copyShort.rowsPerSecond, 3) },
       exactlyOnce: { duplicateRows: duplicates },

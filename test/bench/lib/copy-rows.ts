@@ -18,23 +18,27 @@ import { tickSamples } from "./ingest-load.js";
 export const COPY_AGENT_ID = "00000000-0000-4000-8000-0000c0b7be4c";
 const CHUNK_CHARS = 64_000;
 
-/** One batch per tick, host after host, ticks 1 ms apart like the throughput phase's backlog. */
-function* batches(rows: number, hostIds: readonly string[], workloads: number): Generator<MetricBatch> {
+/**
+ * One batch per tick, host after host, ticks 1 ms apart like the throughput phase's backlog.
+ * `firstTick` lets parallel streams write different ticks (different rows, as agents would).
+ */
+function* batches(rows: number, hostIds: readonly string[], workloads: number, firstTick = 0): Generator<MetricBatch> {
   const start = Date.now() - 2 * 3_600_000;
   const bootId = randomUUID();
   const perTick = workloads + 1;
   const ticks = Math.ceil(rows / perTick);
-  for (let tick = 0; tick < ticks; tick++) {
+  for (let t = 0; t < ticks; t++) {
+    const tick = firstTick + t;
     const hostIndex = tick % hostIds.length;
-    const samples = tickSamples(start + tick, workloads, hostIndex).slice(0, rows - tick * perTick);
+    const samples = tickSamples(start + tick, workloads, hostIndex).slice(0, rows - t * perTick);
     const frame = { type: "metrics" as const, seq: tick + 1, samples };
     yield toMetricBatch(frame, { agentId: COPY_AGENT_ID, hostId: hostIds[hostIndex] as string, bootId });
   }
 }
 
-function* chunks(rows: number, hostIds: readonly string[], workloads: number): Generator<string> {
+function* chunks(rows: number, hostIds: readonly string[], workloads: number, firstTick = 0): Generator<string> {
   let chunk = "";
-  for (const b of batches(rows, hostIds, workloads)) {
+  for (const b of batches(rows, hostIds, workloads, firstTick)) {
     for (const line of copyLines([b])) chunk += line;
     if (chunk.length > CHUNK_CHARS) {
       yield chunk;
@@ -59,6 +63,45 @@ export async function copyRows(pool: pg.Pool, rows: number, hostIds: readonly st
     };
   } finally {
     client.release();
+  }
+}
+
+/**
+ * The same rows through `streams` COPY streams at once (one per core): PostgreSQL's raw rate
+ * when it may use every core, as the ingest path's concurrent group commits do. The ratio is
+ * taken against the faster of this and the single stream.
+ */
+export async function copyRowsParallel(
+  pool: pg.Pool,
+  rows: number,
+  hostIds: readonly string[],
+  workloads: number,
+  streams: number,
+) {
+  const perTick = workloads + 1;
+  const ticksPerStream = Math.ceil(Math.ceil(rows / perTick) / streams);
+  const clients = await Promise.all(Array.from({ length: streams }, () => pool.connect()));
+  try {
+    const started = performance.now();
+    await Promise.all(
+      clients.map((client, i) => {
+        const share = Math.max(0, Math.min(ticksPerStream * perTick, rows - i * ticksPerStream * perTick));
+        return pipeline(
+          Readable.from(chunks(share, hostIds, workloads, i * ticksPerStream)),
+          client.query(copyFrom(COPY_SAMPLES)),
+        );
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      rows,
+      streams,
+      format: "text COPY (as the ingest path)",
+      seconds: Number(seconds.toFixed(2)),
+      rowsPerSecond: Math.round(rows / seconds),
+    };
+  } finally {
+    for (const c of clients) c.release();
   }
 }
 
