@@ -148,7 +148,11 @@ describe("live migration between two hosts (network namespaces)", () => {
     expect(result.transferredBytes).toBeGreaterThan(1024 * 1024);
     const memory = reports.filter((r) => r.phase === "memory");
     expect(memory.length).toBeGreaterThan(0);
-    expect(memory.some((r) => r.transferredBytes > 0 && r.totalBytes > 0)).toBe(true);
+    // RAM figures (its size, bytes sent) show by the last report at the latest: a small guest can
+    // finish between two progress polls, so not always in a mid-phase one.
+    const ramReported = (r: (typeof reports)[number]) =>
+      (r.phase === "memory" || r.phase === "completed") && r.transferredBytes > 0 && r.totalBytes > 0;
+    expect(reports.some(ramReported)).toBe(true);
     expect(reports.some((r) => r.mbps > 0)).toBe(true);
     expect(reports.at(-1)?.phase).toBe("completed");
 
