@@ -31,6 +31,7 @@ import {
 } from "../support/processes.js";
 import { waitFor } from "../support/wait-for.js";
 import { largestBatch, readAgentSeq, samplesBetween, storedSeq, wholeRun } from "./lib/agent-samples.js";
+import { wholeEnv } from "./lib/env.js";
 import { launcherNodeFlags } from "./lib/launcher-flags.js";
 import { failedCollectors, type NodeExporter, Scraper, startNodeExporter } from "./lib/node-exporter.js";
 import { cpuSecondsOfProcessesNaming, percentile, readProcess, summariseUsage } from "./lib/proc-usage.js";
@@ -43,15 +44,6 @@ import {
   summarise,
 } from "./lib/resource-report.js";
 
-function wholeEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min) {
-    console.error(`${name}=${raw}: must be a whole number >= ${min}`);
-    process.exit(2);
-  }
-  return Number(raw);
-}
 const SECONDS = wholeEnv("BENCH_SECONDS", 300, 10);
 const WARMUP_SECONDS = wholeEnv("BENCH_WARMUP_SECONDS", 20, 0);
 const CONTAINERS = wholeEnv("BENCH_CONTAINERS", 50, 0);

@@ -15,18 +15,9 @@ import { type LoadFleet, seedLoadAgents, startLoadFleet } from "../load/agents.j
 import { freePort, startSeededDatabase } from "../support/postgres.js";
 import { type Proc, ROOT } from "../support/processes.js";
 import { startBenchServer } from "./lib/bench-server.js";
+import { wholeEnv } from "./lib/env.js";
 import { connectInspector, type InspectorProbe, type MemoryUsage } from "./lib/inspector-probe.js";
 import { percentile, readProcess } from "./lib/proc-usage.js";
-
-function wholeEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min) {
-    console.error(`${name}=${raw}: must be a whole number >= ${min}`);
-    process.exit(2);
-  }
-  return Number(raw);
-}
 
 const AGENTS = wholeEnv("BENCH_AGENTS", 10_000, 1);
 const INTERVAL_MS = wholeEnv("BENCH_INTERVAL_MS", 60_000, 0);

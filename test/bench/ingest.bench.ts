@@ -24,19 +24,10 @@ import { freePort, startSeededDatabase } from "../support/postgres.js";
 import { ROOT, startProcess } from "../support/processes.js";
 import { COPY_AGENT_ID, copyRows, copyRowsParallel, copyShortRows, SHORT_AGENT_ID } from "./lib/copy-rows.js";
 import { perMillion, readCpuSplit } from "./lib/cpu-split.js";
+import { wholeEnv } from "./lib/env.js";
 import { connectAll, createSimHosts, SimAgent, tickTemplate } from "./lib/ingest-load.js";
 import { percentile } from "./lib/proc-usage.js";
 import { histogramBuckets, quantileBetween } from "./lib/prom-histogram.js";
-
-function wholeEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min) {
-    console.error(`${name}=${raw}: must be a whole number >= ${min}`);
-    process.exit(2);
-  }
-  return Number(raw);
-}
 
 const HOSTS = wholeEnv("BENCH_HOSTS", 1000, 1);
 const WORKLOADS = wholeEnv("BENCH_WORKLOADS", 9, 0);

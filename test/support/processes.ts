@@ -41,14 +41,15 @@ export function startProcess(args: string[], env: Record<string, string> = {}): 
 
 /**
  * The real server as a child process; `ui: false` skips Next (system tests need no pages), `env`
- * adds settings (e.g. FLOTILLA_CRON_CHECK_SECONDS).
+ * adds settings (e.g. FLOTILLA_CRON_CHECK_SECONDS), `nodeArgs` Node flags (a benchmark's
+ * `--inspect=127.0.0.1:PORT`).
  */
 export async function startServer(
   databaseUrl: string,
   port: number,
-  opts: { ui?: boolean; env?: Record<string, string> } = {},
+  opts: { ui?: boolean; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<Proc> {
-  const proc = startProcess(["--import", "tsx", join(ROOT, "apps/web/server.ts")], {
+  const proc = startProcess([...(opts.nodeArgs ?? []), "--import", "tsx", join(ROOT, "apps/web/server.ts")], {
     DATABASE_URL: databaseUrl,
     PORT: String(port),
     HOST: "127.0.0.1",

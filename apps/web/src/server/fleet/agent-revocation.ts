@@ -10,8 +10,12 @@ import type { Logger } from "../logger.js";
 export const AGENT_REVOKED_CHANNEL = "flotilla_agent_revoked";
 
 /** "<agentId> <reason>": the reason is what the agent is told when its connection closes. */
+export function revocationNotice(agentId: string, reason: string): string {
+  return `${agentId} ${reason}`;
+}
+
 export async function announceAgentRevoked(pool: pg.Pool, agentId: string, reason: string): Promise<void> {
-  await pool.query("SELECT pg_notify($1, $2)", [AGENT_REVOKED_CHANNEL, `${agentId} ${reason}`]);
+  await pool.query("SELECT pg_notify($1, $2)", [AGENT_REVOKED_CHANNEL, revocationNotice(agentId, reason)]);
 }
 
 export function createAgentRevocationListener(deps: {

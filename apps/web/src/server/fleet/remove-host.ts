@@ -10,7 +10,7 @@ import { planHosts } from "../alerts/auto-silence.js";
 import { AppError } from "../errors.js";
 import { ACTIVE_MIGRATION_STATES } from "../migrations/migration-view.js";
 import type { Services } from "../services.js";
-import { AGENT_REVOKED_CHANNEL } from "./agent-revocation.js";
+import { AGENT_REVOKED_CHANNEL, revocationNotice } from "./agent-revocation.js";
 
 type Deps = Pick<Services, "prisma" | "live" | "log">;
 type Tx = Parameters<Parameters<Services["prisma"]["$transaction"]>[0]>[0];
@@ -50,7 +50,7 @@ export async function removeHost(deps: Deps, orgId: string, hostId: string): Pro
     await tx.host.delete({ where: { id: hostId } });
     // Delivered at commit, and only if it commits: every node closes the agent's connection.
     if (host.agent)
-      await tx.$executeRaw`SELECT pg_notify(${AGENT_REVOKED_CHANNEL}, ${`${host.agent.id} this host was removed from the fleet`})`;
+      await tx.$executeRaw`SELECT pg_notify(${AGENT_REVOKED_CHANNEL}, ${revocationNotice(host.agent.id, "this host was removed from the fleet")})`;
     return { ...host, workloadsForgotten: workloads };
   });
   deps.live.hostInventory(orgId, { hostId });

@@ -32,6 +32,7 @@ import type { AgentIdentity } from "./agent-auth.js";
 import { type HelloRecord, publishBatch, recordHostEvent } from "./agent-session.js";
 import { type AgentSocket, releaseReadBuffers } from "./agent-socket.js";
 import { toMetricBatch } from "./metrics-ingest.js";
+import { withoutNul } from "./without-nul.js";
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const MAX_INVALID_IN_A_ROW = 20;
@@ -60,18 +61,6 @@ export interface ConnectionDeps extends Pick<Services, "prisma" | "pool" | "live
 
 type Phase = "handshake" | "greeting" | "ready" | "closed";
 
-/** A JSON `\u0000` escape that is not itself escaped (an odd run of backslashes before the `u`). */
-const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
-
-/**
- * PostgreSQL text and jsonb cannot hold NUL, so a frame carrying one (a container's log line,
- * a hostile agent) would fail deep inside a write. It is stored with U+FFFD in its place instead:
- * nothing else of the frame is lost, and the database never sees the NUL.
- */
-export function withoutNul(raw: string): string {
-  return raw.includes("\\u0000") ? raw.replace(NUL_ESCAPE, "$1\\ufffd") : raw;
-}
-
 const SETTLED: Promise<void> = Promise.resolve();
 /**
  * Memory per connection matters here (10,000 per process, issue 9): fields rather than closures,
@@ -99,7 +88,6 @@ export class AgentConnection implements AgentLink {
   private stream: BatchStream | null = null;
   private acks: Promise<void> = SETTLED;
   private unacked = 0;
-  private corked = false;
   /** From hello: the only part later frames need (null until then; metrics need it to be stored). */
   private bootId: string | null = null;
   private memoryCapacity = 0;
@@ -340,21 +328,6 @@ export class AgentConnection implements AgentLink {
     });
   }
 
-  /**
-   * Batches committed together are acked in one go: holding the socket's writes until the next
-   * tick sends those acks in one write (syscall) instead of one each. `_socket` is ws's net.Socket.
-   */
-  private corkUntilNextTick() {
-    const socket = (this.ws as AgentSocket & { _socket?: import("node:net").Socket })._socket;
-    if (this.corked || !socket || this.ws.readyState !== this.ws.OPEN) return;
-    this.corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
-    });
-  }
-
   private async afterStore(frame: MetricsFrame, samples: number, stored: Promise<StoreResult>, started: number) {
     let duplicate: boolean;
     try {
@@ -373,7 +346,8 @@ export class AgentConnection implements AgentLink {
       this.close(CLOSE_INTERNAL_ERROR, "metrics storage failed");
       return;
     }
-    this.corkUntilNextTick();
+    // Acks of batches committed together leave in one write.
+    this.ws.corkUntilNextTick();
     this.send({ type: "ack", seq: frame.seq, duplicate });
     if (duplicate) return;
     this.deps.seen.note(this.identity.hostId);

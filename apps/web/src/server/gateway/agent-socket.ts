@@ -26,6 +26,7 @@ export class AgentSocket extends WebSocket {
   _extensions: Readonly<Record<string, unknown>> = NO_EXTENSIONS;
   connection: AgentConnection | null = null;
   pendingPongs = 0;
+  private corked = false;
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     const connection = this.connection;
@@ -49,6 +50,22 @@ export class AgentSocket extends WebSocket {
       default:
         return super.emit(event, ...args);
     }
+  }
+
+  /**
+   * Holds this socket's writes until the next tick, so frames sent meanwhile (the acks of batches
+   * committed together) leave in one write (syscall) instead of one each. `_socket` is ws's
+   * net.Socket; guarded like releaseReadBuffers.
+   */
+  corkUntilNextTick() {
+    const socket = (this as unknown as { _socket?: import("node:net").Socket })._socket;
+    if (this.corked || !socket || this.readyState !== this.OPEN) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   private answerPing(data: Buffer) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withoutNul } from "./agent-connection.js";
+import { withoutNul } from "./without-nul.js";
 
 describe("withoutNul", () => {
   it("replaces NUL escapes, including runs of them, and keeps the JSON valid", () => {
